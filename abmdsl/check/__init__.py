@@ -1,0 +1,91 @@
+"""Checking: parsed modules → a typed, name-resolved :class:`abmdsl.ir.Playbook`.
+
+Input: the modules of one playbook (the main file first, then its imports).
+Output: the Playbook (``None`` when there are errors) and every diagnostic found.
+Checks run in the order of :data:`STAGES`; each one reads what earlier ones left in the
+context, so the order matters where noted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .. import ast
+from ..diagnostics import Diagnostic, has_errors
+from ..ir import Playbook
+from .cadences import check_cadences, check_plan
+from .context import Context
+from .examples import check_examples
+from .goals import check_goals
+from .header import check_datasets, check_header, check_version
+from .kpis import check_goal_refs, check_kpis, check_verdict
+from .scoring import check_scores, check_tiers, declare_scores
+from .simulation import check_channels_assumed, check_simulation
+from .usage import check_cycles, check_unused
+
+STAGES: list[tuple[str, Callable[[Context], None]]] = [
+    ("version", check_version),
+    ("header", check_header),  # sets the currency every money check compares with
+    ("datasets", check_datasets),  # fields: every later scope reads them
+    ("scores", declare_scores),  # names before criteria, so criteria may use scores
+    ("criteria", check_scores),
+    ("tiers", check_tiers),  # records the cadences tiers name, for `cadences`
+    ("goals", check_goals),
+    ("cadences", check_cadences),
+    ("plan", check_plan),  # after cadences: step owners are roles of the plan
+    ("kpis", check_kpis),  # after goals: `measured by` names KPIs
+    ("goal references", check_goal_refs),
+    ("verdict", check_verdict),
+    ("simulation", check_simulation),
+    ("channels", check_channels_assumed),
+    ("examples", check_examples),
+    ("cycles", check_cycles),
+    ("unused", check_unused),  # last: every other check marks what it uses
+]
+
+
+def check(modules: list[ast.Module]) -> tuple[Playbook | None, list[Diagnostic]]:
+    """Check a playbook's modules and build its IR.
+
+    >>> from abmdsl.parser import parse
+    >>> module, _ = parse('playbook "P" { horizon 90 days }  tier bulk otherwise', "p.abm")
+    >>> playbook, diagnostics = check([module])
+    >>> [t.name for t in playbook.tiers], diagnostics
+    (['bulk'], [])
+    """
+    ctx = Context(modules)
+    for _name, stage in STAGES:
+        stage(ctx)
+    diagnostics = sorted(ctx.diagnostics, key=Diagnostic.sort_key)
+    if has_errors(diagnostics):
+        return None, diagnostics
+    return _playbook(ctx), diagnostics
+
+
+def _playbook(ctx: Context) -> Playbook:
+    ir = ctx.ir
+    return Playbook(
+        title=ir["title"],
+        version=ir["version"],
+        start=ir["start"],
+        horizon_days=ir["horizon_days"],
+        calendar=ir["calendar"],
+        currency=ir["currency"],
+        holidays=ir["holidays"],
+        workdays=ir["workdays"],
+        fields=ir["fields"],
+        scores=ir["scores"],
+        tiers=ir["tiers"],
+        goals=ir["goals"],
+        cadences=ir["cadences"],
+        plan=ir["plan"],
+        kpis=ir["kpis"],
+        baselines=ir["baselines"],
+        verdict=ir["verdict"],
+        simulation=ir["simulation"],
+        examples=ir["examples"],
+        sources=tuple(m.path for m in ctx.modules),
+    )
+
+
+__all__ = ["STAGES", "Context", "check"]

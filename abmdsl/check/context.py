@@ -1,0 +1,108 @@
+"""What every check reads and writes: the statements of a playbook and the IR built from them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from .. import ast
+from ..diagnostics import Diagnostic, did_you_mean, error, warning
+from ..span import Span
+from ..typecheck import FIELD_TYPES, Checker, Scope, Type
+
+
+@dataclass
+class Context:
+    """The checker's working state, passed to each check in :data:`abmdsl.check.STAGES`."""
+
+    modules: list[ast.Module]
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Top-level statements by kind, in source order across all modules.
+    statements: dict[type, list[Any]] = field(default_factory=lambda: defaultdict(list))
+    # Every named definition: name → (what it is, where).
+    definitions: dict[str, tuple[str, Span | None]] = field(default_factory=dict)
+    ir: dict[str, Any] = field(default_factory=dict)
+    types: Checker = field(default_factory=Checker)
+    used: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.types = Checker(diagnostics=self.diagnostics)
+        for module in self.modules:
+            for statement in module.statements:
+                self.statements[type(statement)].append(statement)
+
+    def of(self, kind: type) -> list[Any]:
+        return self.statements.get(kind, [])
+
+    def error(
+        self,
+        code: str,
+        message: str,
+        span: Span | None,
+        hint: str | None = None,
+        notes: tuple[tuple[str, Span | None], ...] = (),
+    ) -> None:
+        self.diagnostics.append(error(code, message, span, hint, notes))
+
+    def warn(self, code: str, message: str, span: Span | None, hint: str | None = None) -> None:
+        self.diagnostics.append(warning(code, message, span, hint))
+
+    def define(self, name: ast.Ident, what: str) -> bool:
+        """Record a definition; report a duplicate and return False if the name is taken."""
+        earlier = self.definitions.get(name.name)
+        if earlier is not None:
+            self.error(
+                "ABM202",
+                f"`{name.name}` is already defined as a {earlier[0]}",
+                name.span,
+                "give each definition its own name",
+                notes=(("first defined here", earlier[1]),),
+            )
+            return False
+        self.definitions[name.name] = (what, name.span)
+        return True
+
+    def unknown(self, code: str, what: str, name: ast.Ident, known: list[str] | set[str]) -> None:
+        self.error(
+            code,
+            f"unknown {what} `{name.name}`",
+            name.span,
+            did_you_mean(name.name, known) or _list_known(what, known),
+        )
+
+    # ------------------------------------------------------------ scopes
+    def field_types(self) -> dict[str, dict[str, Type]]:
+        out: dict[str, dict[str, Type]] = {}
+        for dataset, fields in self.ir.get("fields", {}).items():
+            out[dataset] = {
+                name: Type(FIELD_TYPES[f.type].kind, f.optional, f.enum_values or None)
+                for name, f in fields.items()
+            }
+        return out
+
+    def account_scope(self) -> Scope:
+        """Names visible in a rule about one account: its fields and the scores."""
+        scores = {name: Type("number") for name in self.ir.get("scores", {})}
+        criteria = {
+            s: {c.name: Type("number") for c in score.criteria}
+            for s, score in self.ir.get("scores", {}).items()
+        }
+        return Scope("accounts", self.field_types(), scores, criteria, False, None, self.used)
+
+    def percent(self, value: ast.Percent, what: str) -> Decimal:
+        """A percentage that must lie in 0–100%, as a fraction."""
+        if not 0 <= value.value <= 100:
+            self.error(
+                "ABM205", f"{what} must lie between 0% and 100%, not {value.value}%", value.span
+            )
+        return value.fraction
+
+
+def _list_known(what: str, known: list[str] | set[str]) -> str | None:
+    names = sorted(known)
+    if not names:
+        return None
+    shown = ", ".join(f"`{n}`" for n in names[:8]) + (" ..." if len(names) > 8 else "")
+    return f"known {what}s: {shown}"

@@ -1,0 +1,117 @@
+"""Checks of `example` blocks: the account they describe and what they expect."""
+
+from __future__ import annotations
+
+from .. import ast
+from ..ir import ExampleIR
+from ..typecheck import FIELD_TYPES, Scope
+from .bounds import constant
+from .context import Context
+
+
+def check_examples(ctx: Context) -> None:
+    fields = ctx.ir.get("fields", {}).get("accounts", {})
+    needed = _needed_fields(ctx)
+    examples = []
+    for example in ctx.of(ast.Example):
+        given: dict[str, ast.Expr] = {}
+        for pair in example.given:
+            if _check_pair(ctx, pair, fields, given):
+                given[pair.field.name] = pair.value
+        for name in sorted(needed - set(given)):
+            if not fields[name].optional:
+                ctx.error(
+                    "ABM229",
+                    f"the example gives no `{name}`, which the scores and tiers use",
+                    example.span,
+                    f"add `{name}: ...` (or `{name}: missing`)",
+                )
+        for expectation in example.expects:
+            _check_expectation(ctx, expectation)
+        examples.append(
+            ExampleIR(
+                title=example.title, given=given, expects=tuple(example.expects), span=example.span
+            )
+        )
+    ctx.ir["examples"] = tuple(examples)
+
+
+def _check_pair(ctx: Context, pair: ast.Pair, fields: dict, given: dict) -> bool:
+    info = fields.get(pair.field.name)
+    if info is None:
+        ctx.unknown("ABM229", "field of accounts", pair.field, set(fields))
+        return False
+    if pair.field.name in given:
+        ctx.error("ABM202", f"the example gives `{pair.field.name}` twice", pair.field.span)
+        return False
+    got = ctx.types.infer(pair.value, Scope(None, {}))
+    want = FIELD_TYPES[info.type]
+    if (
+        got is not None
+        and got.kind != "missing"
+        and got.kind != want.kind
+        and not ({got.kind, want.kind} <= {"number", "percent"})
+    ):
+        ctx.error(
+            "ABM229", f"`{pair.field.name}` is {want}, but the example gives {got}", pair.value.span
+        )
+        return False
+    if isinstance(pair.value, ast.Missing) and not info.optional:
+        ctx.error(
+            "ABM229",
+            f"`{pair.field.name}` is required, so it cannot be missing",
+            pair.value.span,
+            f"declare it `{pair.field.name}: {info.type} optional`",
+        )
+    value = constant(pair.value)
+    if value is not None and (
+        (info.low is not None and value < info.low) or (info.high is not None and value > info.high)
+    ):
+        ctx.error(
+            "ABM229",
+            f"{value} is outside the declared range {info.low}..{info.high} of `{pair.field.name}`",
+            pair.value.span,
+        )
+    if (
+        info.enum_values
+        and isinstance(pair.value, ast.Text)
+        and pair.value.value not in info.enum_values
+    ):
+        ctx.unknown(
+            "ABM224",
+            "value",
+            ast.Ident(name=pair.value.value, span=pair.value.span),
+            set(info.enum_values),
+        )
+    return True
+
+
+def _needed_fields(ctx: Context) -> set[str]:
+    from .kpis import names_in
+
+    fields = set(ctx.ir.get("fields", {}).get("accounts", {}))
+    exprs = [c.expr for s in ctx.ir.get("scores", {}).values() for c in s.criteria]
+    exprs += [t.when for t in ctx.ir.get("tiers", ()) if t.when is not None]
+    return {n.id for e in exprs for n in names_in(e) if n.id in fields}
+
+
+def _check_expectation(ctx: Context, expectation: ast.Expectation) -> None:
+    scores = ctx.ir.get("scores", {})
+    if isinstance(expectation, ast.ExpectTier):
+        tiers = {t.name for t in ctx.ir.get("tiers", ())}
+        if expectation.tier.name not in tiers:
+            ctx.unknown("ABM201", "tier", expectation.tier, tiers)
+    elif isinstance(expectation, ast.ExpectScore | ast.ExpectCriterion):
+        if expectation.score.name not in scores:
+            ctx.unknown("ABM201", "score", expectation.score, set(scores))
+        elif isinstance(expectation, ast.ExpectCriterion):
+            criteria = {c.name for c in scores[expectation.score.name].criteria}
+            if expectation.criterion.name not in criteria:
+                ctx.unknown("ABM201", "criterion", expectation.criterion, criteria)
+        if constant(expectation.value) is None:
+            ctx.error(
+                "ABM229",
+                "an expected score is a number",
+                expectation.value.span,
+                "e.g. `expect score attractiveness = 4.6`",
+            )

@@ -1,0 +1,188 @@
+"""Checks of KPIs, baselines and the verdict: aggregates, targets, warn levels, references."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .. import ast
+from ..ir import BaselineIR, KpiIR, VerdictIR
+from ..typecheck import BOOL, Scope, Type
+from .context import Context
+
+_LOOSER = {
+    ">=": lambda warn, target: warn <= target,
+    ">": lambda warn, target: warn <= target,
+    "<=": lambda warn, target: warn >= target,
+    "<": lambda warn, target: warn >= target,
+}
+
+
+def names_in(expr: ast.Expr) -> Iterator[ast.Name]:
+    """Every bare name an expression mentions, outside aggregates (those read data rows)."""
+    if isinstance(expr, ast.Name):
+        yield expr
+        return
+    if isinstance(expr, ast.Aggregate):
+        return
+    for value in expr.__dict__.values():
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if isinstance(item, ast.Node) and hasattr(item, "kind"):
+                yield from names_in(item)  # type: ignore[arg-type]
+            elif isinstance(item, ast.Range):
+                yield from names_in(item.low)
+                yield from names_in(item.high)
+
+
+def check_kpis(ctx: Context) -> None:
+    baselines = {b.name.name: b for b in ctx.of(ast.Baseline) if ctx.define(b.name, "baseline")}
+    kpis = {k.name.name: k for k in ctx.of(ast.Kpi) if ctx.define(k.name, "KPI")}
+    types: dict[str, Type] = {}
+    scope = Scope(None, ctx.field_types(), types, {}, True, None, ctx.used)
+    for name in [*baselines, *kpis]:
+        types[name] = Type("number")  # provisional, so that KPIs may use each other
+    for name, node in [*baselines.items(), *kpis.items()]:
+        got = ctx.types.infer(node.expr, scope)
+        if got is not None:
+            types[name] = got
+    ctx.ir["baselines"] = {
+        n: BaselineIR(name=n, title=b.title, expr=b.expr, span=b.name.span)
+        for n, b in baselines.items()
+    }
+    ctx.ir["kpis"] = {n: _kpi(ctx, k, scope, types) for n, k in kpis.items()}
+    ctx.ir["kpi_types"] = types
+    _check_measures(ctx)
+
+
+def _kpi(ctx: Context, kpi: ast.Kpi, scope: Scope, types: dict[str, Type]) -> KpiIR:
+    fields: dict[str, object] = {"measures": []}
+    own = types.get(kpi.name.name)
+    for item in kpi.items:
+        if isinstance(item, ast.Measures):
+            fields["measures"].append(item.goal.name)  # type: ignore[attr-defined]
+            ctx.ir.setdefault("goal_refs", []).append(item.goal)
+        elif isinstance(item, ast.KpiWarn):
+            fields.update(warn_op=item.op, warn=item.value)
+            _threshold(ctx, item.value, scope, types, own)
+        elif "target_op" in fields:
+            ctx.error(
+                "ABM226",
+                f"`{kpi.name.name}` has two targets",
+                item.span,
+                "keep one; add `warn` for a second, looser level",
+            )
+        else:
+            fields.update(target_op=item.op, target=item.value, target_range=item.range)
+            for value in [item.value] if item.value else [item.range.low, item.range.high]:
+                _threshold(ctx, value, scope, types, own)
+    _check_warn(ctx, kpi, fields)
+    fields["measures"] = tuple(fields["measures"])  # type: ignore[arg-type]
+    return KpiIR(name=kpi.name.name, title=kpi.title, expr=kpi.expr, span=kpi.name.span, **fields)  # type: ignore[arg-type]
+
+
+def _threshold(
+    ctx: Context, value: ast.Expr, scope: Scope, types: dict[str, Type], own: Type | None
+) -> None:
+    unknown = [n for n in names_in(value) if n.id not in types]
+    for name in unknown:
+        ctx.unknown(
+            "ABM217", "KPI or baseline", ast.Ident(name=name.id, span=name.span), set(types)
+        )
+    if unknown:
+        return
+    got = ctx.types.infer(value, scope)
+    if (
+        got is not None
+        and own is not None
+        and got.kind != "missing"
+        and ({got.kind, own.kind} - {"number", "percent"})
+        and got.kind != own.kind
+    ):
+        ctx.error(
+            "ABM203",
+            f"the KPI is {own}, but its threshold is {got}",
+            value.span,
+            "compare like with like",
+        )
+
+
+def _check_warn(ctx: Context, kpi: ast.Kpi, fields: dict[str, object]) -> None:
+    warn, target = fields.get("warn"), fields.get("target")
+    if warn is None:
+        return
+    target_op = fields.get("target_op")
+    if target_op not in _LOOSER:
+        ctx.error(
+            "ABM232",
+            "a warn level needs a target of the same direction (`>=`, `>`, `<=` or `<`)",
+            warn.span,
+        )  # type: ignore[attr-defined]
+        return
+    if fields["warn_op"] not in _LOOSER or (fields["warn_op"] in ("<", "<=")) != (
+        target_op in ("<", "<=")
+    ):
+        ctx.error(
+            "ABM232",
+            f"the warn level points the other way from the target `{target_op}`",
+            warn.span,  # type: ignore[attr-defined]
+            f"write it with `{target_op}`: it is the level below which the KPI fails",
+        )
+        return
+    w, t = _constant(warn), _constant(target)
+    if w is not None and t is not None and not _LOOSER[target_op](w, t):  # type: ignore[index]
+        ctx.error(
+            "ABM232",
+            "the warn level is stricter than the target, so it never warns",
+            warn.span,  # type: ignore[attr-defined]
+            "warn marks the band between failing and passing: make it looser than the target",
+        )
+
+
+def _constant(expr: object) -> object:
+    if isinstance(expr, ast.Number | ast.Money):
+        return getattr(expr, "value", None) or getattr(expr, "amount", None)
+    if isinstance(expr, ast.Percent):
+        return expr.fraction
+    return None
+
+
+def _check_measures(ctx: Context) -> None:
+    for ref in ctx.ir.get("measure_refs", []):
+        if ref.name not in ctx.ir["kpis"]:
+            ctx.unknown("ABM217", "KPI", ref, set(ctx.ir["kpis"]))
+
+
+def check_goal_refs(ctx: Context) -> None:
+    goals = ctx.ir.get("goals", {})
+    for ref in ctx.ir.get("goal_refs", []):
+        if ref.name not in goals:
+            ctx.unknown("ABM201", "goal", ref, set(goals))
+
+
+def check_verdict(ctx: Context) -> None:
+    verdicts = ctx.of(ast.Verdict)
+    for extra in verdicts[1:]:
+        ctx.error("ABM202", "a playbook has one verdict; this is a second one", extra.span)
+    if not verdicts:
+        ctx.ir["verdict"] = None
+        if ctx.ir.get("kpis"):
+            ctx.warn(
+                "ABM235",
+                "the playbook has KPIs but no verdict, so the pilot cannot pass or fail",
+                next(iter(ctx.ir["kpis"].values())).span,
+                "add `verdict pass when kpi_a and kpi_b`",
+            )
+        return
+    verdict = verdicts[0]
+    kpis = {name: BOOL for name in ctx.ir.get("kpis", {})}
+    ok = True
+    for name in names_in(verdict.when):
+        if name.id not in kpis:
+            ctx.unknown("ABM234", "KPI", ast.Ident(name=name.id, span=name.span), set(kpis))
+            ok = False
+        ctx.used.add(name.id)
+    if ok:
+        ctx.types.expect_bool(
+            verdict.when, Scope(None, {}, kpis, {}, False, None, ctx.used), "the verdict"
+        )
+    ctx.ir["verdict"] = VerdictIR(title=verdict.title, when=verdict.when, span=verdict.span)

@@ -1,0 +1,162 @@
+"""The `abm` command: a thin layer over :mod:`abmdsl.api`.
+
+Exit codes (one table for every subcommand):
+
+====  =====================================================================
+0     everything holds
+1     a check failed: error diagnostics, an example that does not hold,
+      a file `fmt --check` would change
+2     the command could not do its job: bad usage, a missing or unreadable file
+====  =====================================================================
+
+Heavy modules are imported inside the subcommands, so that ``abm --version`` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .__about__ import __version__
+
+OK, FAILED, USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A mistake in how `abm` was called; reported in one line, exit 2."""
+
+
+def playbook_paths(paths: Sequence[str]) -> list[Path]:
+    """Files named directly, plus every ``*.abm`` under the folders named, in sorted order."""
+    out: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            out += sorted(p for p in path.rglob("*.abm") if p.is_file())
+        elif path.is_file():
+            out.append(path)
+        else:
+            raise UsageError(f"no such file or folder: {raw}")
+    if not out:
+        raise UsageError("no playbooks (*.abm) found in " + ", ".join(paths))
+    return out
+
+
+def _colour(choice: str, stream: object) -> bool:
+    if choice == "always":
+        return True
+    return choice == "auto" and bool(getattr(stream, "isatty", lambda: False)())
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .render import render_github, render_json, render_text
+    from .workspace import compile_all
+
+    results = compile_all(playbook_paths(args.paths))
+    diagnostics = [d for r in results for d in r.diagnostics]
+    if any(d.code == "ABM100" for d in diagnostics):
+        raise UsageError(next(d.message for d in diagnostics if d.code == "ABM100"))
+    if args.format == "json":
+        print(render_json(diagnostics))
+    elif args.format == "github":
+        if diagnostics:
+            print(render_github(diagnostics))
+    else:
+        sources = {k: v for r in results for k, v in r.sources.items()}
+        if diagnostics:
+            print(render_text(diagnostics, sources, _colour(args.colour, sys.stdout)))
+        errors = sum(d.severity == "error" for d in diagnostics)
+        warnings = len(diagnostics) - errors
+        print(
+            f"checked {len(results)} playbook{'s' * (len(results) != 1)}: "
+            f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}",
+            file=sys.stderr,
+        )
+    return FAILED if any(d.severity == "error" for d in diagnostics) else OK
+
+
+def cmd_fmt(args: argparse.Namespace) -> int:
+    from .formatter import format_paths
+
+    return format_paths(playbook_paths(args.paths), check=args.check, diff=args.diff)
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    from .testing_examples import run_paths
+
+    return run_paths(
+        playbook_paths(args.paths), coverage=args.coverage, as_json=args.format == "json"
+    )
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    import json
+
+    from .load import load
+    from .render import render_text
+
+    loaded = load(Path(args.path))
+    if loaded.diagnostics:
+        print(render_text(loaded.diagnostics, loaded.sources), file=sys.stderr)
+        return FAILED
+    print(json.dumps(loaded.modules[0].model_dump(mode="json"), ensure_ascii=False, indent=2))
+    return OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="abm", description="Playbook-as-code for Account-Based Marketing."
+    )
+    parser.add_argument("--version", action="version", version=f"abm {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = sub.add_parser("check", help="find mistakes in playbooks")
+    check.add_argument("paths", nargs="+", metavar="PATH", help="playbook files or folders")
+    check.add_argument("--format", choices=["text", "json", "github"], default="text")
+    check.add_argument("--colour", "--color", choices=["auto", "always", "never"], default="auto")
+    check.set_defaults(run=cmd_check)
+
+    fmt = sub.add_parser("fmt", help="put playbooks in the canonical layout")
+    fmt.add_argument("paths", nargs="+", metavar="PATH")
+    fmt.add_argument(
+        "--check", action="store_true", help="change nothing; exit 1 if a file would change"
+    )
+    fmt.add_argument("--diff", action="store_true", help="show what would change")
+    fmt.set_defaults(run=cmd_fmt)
+
+    test = sub.add_parser("test", help="run the `example` blocks of playbooks")
+    test.add_argument("paths", nargs="+", metavar="PATH")
+    test.add_argument(
+        "--coverage",
+        action="store_true",
+        help="show the tier conditions and criterion branches no example exercises",
+    )
+    test.add_argument("--format", choices=["text", "json"], default="text")
+    test.set_defaults(run=cmd_test)
+
+    parse = sub.add_parser("parse", help="print the syntax tree of a playbook as JSON")
+    parse.add_argument("path")
+    parse.set_defaults(run=cmd_parse)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    run: Callable[[argparse.Namespace], int] | None = getattr(args, "run", None)
+    if run is None:
+        parser.print_help()
+        return USAGE
+    try:
+        return run(args)
+    except UsageError as exc:
+        print(f"abm: error: {exc}", file=sys.stderr)
+        return USAGE
+    except BrokenPipeError:  # `abm check | head` closed the pipe: not our error
+        return OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

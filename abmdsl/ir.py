@@ -1,0 +1,237 @@
+"""The checked playbook: a typed, name-resolved intermediate representation.
+
+Input: the modules of one playbook (the main file and its imports), already checked.
+Output: :class:`Playbook`, which every later stage (evaluation, SQL, graph, schedule) reads.
+Quantities are normalised here: weights and percentages become fractions, durations become
+minutes or business days, money becomes an amount in the playbook's currency.
+Expressions stay AST expressions; every name in them is known to resolve (see
+:class:`Scope`), and :func:`abmdsl.types.infer` gives their types.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from . import ast
+from .span import Span
+
+
+class IRNode(BaseModel):
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    span: Span | None = Field(default=None, exclude=True, repr=False)
+
+
+class FieldInfo(IRNode):
+    dataset: ast.DatasetName
+    name: str
+    type: ast.FieldType
+    key: bool = False
+    optional: bool = False
+    enum_values: tuple[str, ...] = ()
+    low: Decimal | None = None
+    high: Decimal | None = None
+    references: ast.DatasetName | None = None
+
+
+class CriterionIR(IRNode):
+    name: str
+    title: str | None
+    weight: Decimal  # a fraction: 40% is 0.4
+    expr: ast.Expr
+
+
+class ScoreIR(IRNode):
+    name: str
+    title: str | None
+    low: Decimal
+    high: Decimal
+    criteria: tuple[CriterionIR, ...]
+
+
+class CapacityIR(IRNode):
+    limit: int
+    rank_by: ast.Expr | None
+    descending: bool = True
+
+
+class GroupingIR(IRNode):
+    field: str
+    min_clusters: int
+    max_clusters: int
+    min_size: int | None = None
+    max_size: int | None = None
+
+
+class TierIR(IRNode):
+    name: str
+    title: str | None
+    when: ast.Expr | None  # None: `otherwise`
+    capacity: CapacityIR | None = None
+    grouping: GroupingIR | None = None
+    research_per_account_min: Decimal | None = None
+    research_per_contact_min: Decimal | None = None
+    budget_per_account: Decimal | None = None
+    cadence: str | None = None
+    holdout: Decimal | None = None
+
+
+class TargetIR(IRNode):
+    metric: str
+    op: ast.CompareOp
+    value: ast.Expr
+    via_metric: str | None = None
+    via_rate: Decimal | None = None
+
+
+class GoalIR(IRNode):
+    name: str
+    title: str | None
+    parent: str | None
+    children: tuple[str, ...] = ()
+    targets: tuple[TargetIR, ...] = ()
+    milestones: tuple[str, ...] = ()
+    contribution: Decimal | None = None  # a fraction of the parent
+    contribution_money: Decimal | None = None
+    measured_by: tuple[str, ...] = ()
+    segment: str | None = None
+    funnel: str | None = None
+
+
+class StepIR(IRNode):
+    touch: int
+    day: int
+    channel: str
+    audience: tuple[str, ...]
+    note: str | None = None
+    refers_to: int | None = None
+    owner: str | None = None
+
+
+class StopRuleIR(IRNode):
+    mode: Literal["stop", "pause"]
+    account: bool
+    event: str
+
+
+class CadenceIR(IRNode):
+    name: str
+    title: str | None
+    days: int
+    steps: tuple[StepIR, ...]
+    stop_rules: tuple[StopRuleIR, ...] = ()
+
+
+class StageIR(IRNode):
+    name: str
+    title: str | None
+    first_week: int
+    last_week: int
+    raci: dict[str, tuple[str, ...]]  # responsible/accountable/consulted/informed → roles
+
+
+class PlanIR(IRNode):
+    title: str | None
+    roles: tuple[str, ...]
+    stages: tuple[StageIR, ...]
+
+
+class KpiIR(IRNode):
+    name: str
+    title: str | None
+    expr: ast.Expr
+    target_op: ast.CompareOp | Literal["in"] | None = None
+    target: ast.Expr | None = None
+    target_range: ast.Range | None = None
+    warn_op: ast.CompareOp | None = None
+    warn: ast.Expr | None = None
+    measures: tuple[str, ...] = ()
+
+
+class BaselineIR(IRNode):
+    name: str
+    title: str | None
+    expr: ast.Expr
+
+
+class VerdictIR(IRNode):
+    title: str | None
+    when: ast.Expr
+
+
+class DistIR(IRNode):
+    """A probability: fixed, uniform between two values, or Beta(a, b)."""
+
+    kind: Literal["fixed", "uniform", "beta"]
+    low: Decimal
+    high: Decimal
+    a: Decimal | None = None
+    b: Decimal | None = None
+
+
+class ReplyIR(IRNode):
+    channel: str
+    audience: str | None
+    tier: str | None
+    p: DistIR
+
+
+class ConvertIR(IRNode):
+    source: str
+    target: str
+    p: DistIR
+    delay_days: Decimal | None = None
+
+
+class CostIR(IRNode):
+    item: str
+    amount: Decimal
+    per: Literal["touch", "account"] | None
+
+
+class SimulationIR(IRNode):
+    runs: int = 10_000
+    seed: int = 0
+    replies: tuple[ReplyIR, ...] = ()
+    conversions: tuple[ConvertIR, ...] = ()
+    costs: tuple[CostIR, ...] = ()
+
+
+class ExampleIR(IRNode):
+    title: str
+    given: dict[str, ast.Expr]
+    expects: tuple[ast.Expectation, ...]
+
+
+class Playbook(IRNode):
+    """Everything a playbook defines, checked; the input of every later stage."""
+
+    title: str
+    version: Decimal
+    start: dt.date | None
+    horizon_days: int
+    calendar: str | None
+    currency: str
+    holidays: tuple[dt.date, ...] = ()
+    workdays: tuple[dt.date, ...] = ()
+    fields: dict[str, dict[str, FieldInfo]]  # dataset → field name → field
+    scores: dict[str, ScoreIR]
+    tiers: tuple[TierIR, ...]
+    goals: dict[str, GoalIR]
+    cadences: dict[str, CadenceIR]
+    plan: PlanIR | None
+    kpis: dict[str, KpiIR]
+    baselines: dict[str, BaselineIR]
+    verdict: VerdictIR | None
+    simulation: SimulationIR | None
+    examples: tuple[ExampleIR, ...]
+    sources: tuple[str, ...]  # the main file first, then its imports
+
+    def key_field(self, dataset: ast.DatasetName) -> FieldInfo | None:
+        return next((f for f in self.fields.get(dataset, {}).values() if f.key), None)
+
+    def tier(self, name: str) -> TierIR | None:
+        return next((t for t in self.tiers if t.name == name), None)

@@ -1,0 +1,23 @@
+"""The seed playbook compiles cleanly through the public API and the CLI."""
+
+from pathlib import Path
+
+from abmdsl.api import compile_file
+from abmdsl.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_seed_playbook_checks_clean() -> None:
+    result = compile_file(ROOT / "playbooks" / "pharma_pilot.abm")
+    assert result.ok, result.diagnostics
+    assert result.diagnostics == []
+    assert [t.name for t in result.playbook.tiers] == ["tailored", "cluster", "bulk"]
+
+
+def test_cli_check_exit_codes(tmp_path: Path) -> None:
+    assert main(["check", str(ROOT / "playbooks" / "pharma_pilot.abm")]) == 0
+    bad = tmp_path / "bad.abm"
+    bad.write_text('playbook "x" { horizon 90 days }\ntier t when potental >= 4\n')
+    assert main(["check", str(bad)]) == 1
+    assert main(["check", str(tmp_path / "missing.abm")]) == 2
