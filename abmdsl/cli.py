@@ -84,7 +84,7 @@ def cmd_fmt(args: argparse.Namespace) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    from .testing_examples import run_paths
+    from .example_runner import run_paths
 
     return run_paths(
         playbook_paths(args.paths), coverage=args.coverage, as_json=args.format == "json"
