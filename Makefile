@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/abm check playbooks/
+	$(BIN)/abm test --coverage playbooks/
 
 test: $(STAMP)
 	$(BIN)/pytest
