@@ -15,6 +15,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/abm check playbooks/
 	$(BIN)/abm test --coverage playbooks/
+	mkdir -p out
+	$(BIN)/abm run playbooks/pharma_pilot.abm --accounts playbooks/data/accounts.csv \
+		--contacts playbooks/data/contacts.csv -o out/tiers.csv
+	$(BIN)/abm explain playbooks/pharma_pilot.abm ACC-0068 --accounts playbooks/data/accounts.csv
 
 test: $(STAMP)
 	$(BIN)/pytest
@@ -23,12 +27,12 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check abmdsl tests bench
-	$(BIN)/ruff format --check abmdsl tests bench
+	$(BIN)/ruff check abmdsl tests bench tools
+	$(BIN)/ruff format --check abmdsl tests bench tools
 
 fmt: $(STAMP)
-	$(BIN)/ruff format abmdsl tests bench
-	$(BIN)/ruff check --fix abmdsl tests bench
+	$(BIN)/ruff format abmdsl tests bench tools
+	$(BIN)/ruff check --fix abmdsl tests bench tools
 
 clean:
 	rm -rf $(VENV) dist build .pytest_cache .hypothesis

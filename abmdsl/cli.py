@@ -18,8 +18,13 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .__about__ import __version__
+
+if TYPE_CHECKING:
+    from .api import Compiled
+    from .engine.run import Run
 
 OK, FAILED, USAGE = 0, 1, 2
 
@@ -91,6 +96,94 @@ def cmd_test(args: argparse.Namespace) -> int:
     )
 
 
+def _compiled_or_exit(path: str) -> Compiled:
+    """A playbook ready to run; bad playbooks are bad input here (exit 2), not a failed check."""
+    from .api import compile_file
+    from .render import render_text
+
+    if not Path(path).is_file():
+        raise UsageError(f"no such playbook: {path}")
+    compiled = compile_file(path)
+    if not compiled.ok:
+        print(
+            render_text(compiled.diagnostics, compiled.sources, _colour("auto", sys.stderr)),
+            file=sys.stderr,
+        )
+        raise UsageError(f"{path} has errors; fix them first (see `abm check {path}`)")
+    return compiled
+
+
+def _data_file(path: str | None, what: str) -> Path | None:
+    if path is None:
+        return None
+    if not Path(path).is_file():
+        raise UsageError(f"no such {what} file: {path}")
+    return Path(path)
+
+
+def _run(args: argparse.Namespace) -> Run:
+    from .data import DataError, render_problems
+    from .engine.run import run_playbook
+
+    compiled = _compiled_or_exit(args.playbook)
+    assert compiled.playbook is not None
+    try:
+        return run_playbook(
+            compiled.playbook,
+            compiled.sources,
+            _data_file(args.accounts, "accounts"),  # type: ignore[arg-type]
+            _data_file(getattr(args, "contacts", None), "contacts"),
+        )
+    except DataError as exc:
+        print(render_problems(exc.problems, exc.total), file=sys.stderr)
+        raise UsageError("the data does not match what the playbook declares") from exc
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .outputs import OutputError, write_table
+    from .summary import render_summary, summarise
+
+    run = _run(args)
+    if args.output:
+        try:
+            write_table(
+                run.table.drop_columns(["__row"]), Path(args.output), run.provenance.as_dict()
+            )
+        except OutputError as exc:
+            raise UsageError(str(exc)) from exc
+    print(render_summary(summarise(run)), end="")
+    if args.output:
+        print(f"wrote {run.table.num_rows} accounts to {args.output}")
+    return OK
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    import json
+
+    from .explain import UnknownAccount, explain, render_explanation
+
+    run = _run(args)
+    try:
+        explanation = explain(run, args.account)
+    except UnknownAccount as exc:
+        raise UsageError(str(exc)) from exc
+    if args.format == "json":
+        print(json.dumps(explanation.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(render_explanation(explanation))
+    return OK
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    from .engine.tiering import tiering_query
+
+    compiled = _compiled_or_exit(args.playbook)
+    assert compiled.playbook is not None
+    query = tiering_query(compiled.playbook, args.table, row_numbers=False)
+    print(query.sql(args.dialect, pretty=True) + ";")
+    return OK
+
+
 def cmd_parse(args: argparse.Namespace) -> int:
     import json
 
@@ -135,6 +228,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     test.add_argument("--format", choices=["text", "json"], default="text")
     test.set_defaults(run=cmd_test)
+
+    run = sub.add_parser("run", help="score and tier accounts")
+    run.add_argument("playbook")
+    run.add_argument("--accounts", required=True, help="CSV, XLSX, Parquet, JSON or NDJSON")
+    run.add_argument("--contacts", help="contacts, to count research per contact")
+    run.add_argument("-o", "--output", help="write the tiers to a .csv, .parquet or .json file")
+    run.set_defaults(run=cmd_run)
+
+    explain = sub.add_parser("explain", help="why one account landed in its tier")
+    explain.add_argument("playbook")
+    explain.add_argument("account", help="the account's key")
+    explain.add_argument("--accounts", required=True)
+    explain.add_argument("--contacts")
+    explain.add_argument("--format", choices=["text", "json"], default="text")
+    explain.set_defaults(run=cmd_explain)
+
+    sql = sub.add_parser("sql", help="print the tiering as SQL for a warehouse")
+    sql.add_argument("playbook")
+    sql.add_argument(
+        "--dialect",
+        default="duckdb",
+        choices=["duckdb", "postgres", "spark", "snowflake", "bigquery"],
+    )
+    sql.add_argument("--table", default="accounts", help="the table holding the accounts")
+    sql.set_defaults(run=cmd_sql)
 
     parse = sub.add_parser("parse", help="print the syntax tree of a playbook as JSON")
     parse.add_argument("path")

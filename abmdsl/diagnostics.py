@@ -60,14 +60,24 @@ def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
     return any(d.severity is Severity.ERROR for d in diagnostics)
 
 
+def closest(name: str, candidates: Iterable[str]) -> str | None:
+    """The known name closest to ``name``, if one is close enough to be a typo of it.
+
+    >>> closest("potental", ["potential", "attractiveness"]), closest("xyz", ["potential"])
+    ('potential', None)
+    """
+    match = difflib.get_close_matches(name, sorted(set(candidates) - {name}), n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """A hint naming the closest known name, if one is close enough.
 
     >>> did_you_mean("potental", ["potential", "attractiveness"])
     'did you mean `potential`?'
     """
-    match = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
-    return f"did you mean `{match[0]}`?" if match else None
+    match = closest(name, candidates)
+    return f"did you mean `{match}`?" if match else None
 
 
 class DiagnosticError(Exception):

@@ -3,24 +3,30 @@
 The grammar (``grammar/abm.lark`` inside the package) is compiled once per process (and cached
 on disk by Lark). A file with syntax errors is re-parsed one top-level statement at a time, so
 that every broken statement of the file is reported in one run, not only the first.
+
+Playbooks are untrusted input: whatever the text, :func:`parse` returns diagnostics rather
+than raising, within the bounds of :mod:`abmdsl.limits` (``tests/unit/test_robustness.py``).
 """
 
 from __future__ import annotations
 
+import gc
 import itertools
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from importlib import resources
 
-from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
+from lark import Lark, Token
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from . import ast
 from .diagnostics import Diagnostic, error
-from .limits import MAX_FILE_BYTES, MAX_NESTING
+from .limits import MAX_DIAGNOSTICS, MAX_FILE_BYTES, MAX_NESTING
 from .span import Span
 from .syntax_errors import describe
-from .transform import LiteralError, ToAst
+from .transform import ToAst, TransformError
 
 _TOP_LEVEL = re.compile(
     r"^(?=(?:abm|import|playbook|accounts|contacts|activities|score|tier|goal|cadence|plan|kpi"
@@ -51,14 +57,7 @@ def lark_parser(strict: bool = False) -> Lark:
 def decode(data: bytes, path: str) -> tuple[str | None, list[Diagnostic]]:
     """Bytes → text, refusing what is not a playbook: too large, not UTF-8, NUL bytes."""
     if len(data) > MAX_FILE_BYTES:
-        return None, [
-            error(
-                "ABM102",
-                f"the file is {len(data):,} bytes; a playbook may have at most {MAX_FILE_BYTES:,}",
-                Span(path, 1, 1, 1, 1),
-                hint="split it into several files joined with `import`",
-            )
-        ]
+        return None, [_too_large(len(data), path)]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -80,7 +79,18 @@ def decode(data: bytes, path: str) -> tuple[str | None, list[Diagnostic]]:
                 hint="a playbook is plain text",
             )
         ]
-    return text.replace("\r\n", "\n").replace("\r", "\n"), []
+    return normalise_newlines(text), []
+
+
+def normalise_newlines(text: str) -> str:
+    r"""CRLF and lone CR become LF: lines are counted, and comments end, at LF only.
+
+    >>> normalise_newlines("a\r\nb\rc")
+    'a\nb\nc'
+    """
+    if "\r" not in text:
+        return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def parse(text: str, path: str = "<playbook>") -> tuple[ast.Module | None, list[Diagnostic]]:
@@ -92,51 +102,62 @@ def parse(text: str, path: str = "<playbook>") -> tuple[ast.Module | None, list[
     >>> module.statements[0].name.name, diags
     ('bulk', [])
     """
-    too_deep = _nesting_error(text, path)
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_FILE_BYTES:  # text given directly has not been through `decode`
+        return None, [_too_large(size, path)]
+    text = normalise_newlines(text)  # a file's text is already; text given directly may not be
+    too_deep, comments = _scan(text, path)
     if too_deep:
         return None, [too_deep]
-    comments: list[Token] = []
     try:
-        tree = _parse_tree(text, comments)
+        with _collector_paused():
+            module = ToAst(path).transform(lark_parser().parse(text))
     except UnexpectedInput:
         return None, _all_syntax_errors(text, path)
-    try:
-        module = ToAst(path).transform(tree)
-    except VisitError as exc:  # a literal that lexes but means nothing, e.g. 2027-02-30
-        if isinstance(exc.orig_exc, LiteralError):
-            return None, [exc.orig_exc.diagnostic]
-        raise
-    comment_nodes = [ast.Comment(text=t.value, span=_token_span(t, path)) for t in comments]
-    return module.model_copy(update={"comments": comment_nodes}), []
+    except TransformError as exc:  # e.g. the date 2027-02-30, an expression too long
+        return None, [exc.diagnostic]
+    return module.model_copy(update={"comments": comments}), []
 
 
-def _parse_tree(text: str, comments: list[Token]) -> Tree:
-    parser = lark_parser()
-    lexer_conf = parser.parser.lexer_conf
-    previous = lexer_conf.callbacks.get("COMMENT")
-    lexer_conf.callbacks["COMMENT"] = comments.append
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a tree and its AST are built.
+
+    Building them allocates tens of thousands of objects and no reference cycles; with the
+    collector on, each full collection walks every one of them again, which makes a parse
+    a third slower (see docs/performance.md). Only the caller that paused it resumes it.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
     try:
-        return parser.parse(text)
+        yield
     finally:
-        if previous is None:
-            lexer_conf.callbacks.pop("COMMENT", None)
-        else:
-            lexer_conf.callbacks["COMMENT"] = previous
+        if was_enabled:
+            gc.enable()
 
 
 def _all_syntax_errors(text: str, path: str) -> list[Diagnostic]:
-    """Parse each top-level statement on its own and report the first error of each."""
+    """Parse each top-level statement on its own and report the first error of each.
+
+    Each statement is parsed as a piece of its own and the error's position moved back to
+    where the piece sits in the file: padding each piece with the lines before it would
+    make the work grow with the square of the file's length. Reporting stops after
+    :data:`~abmdsl.limits.MAX_DIAGNOSTICS` errors, as the output does.
+    """
     diagnostics: list[Diagnostic] = []
     starts = [m.start() for m in _TOP_LEVEL.finditer(text)]
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
     bounds = [*starts, len(text)]
+    lines = counted = 0  # the newlines before `begin`, counted as `begin` moves on
     for begin, end in itertools.pairwise(bounds):
-        chunk = "\n" * text.count("\n", 0, begin) + text[begin:end]
+        lines, counted = lines + text.count("\n", counted, begin), begin
         try:
-            lark_parser().parse(chunk)
+            lark_parser().parse(text[begin:end])
         except UnexpectedInput as exc:
-            diagnostics.append(describe(exc, text, path, end))
+            diagnostics.append(describe(_moved(exc, lines, begin), text, path, end))
+            if len(diagnostics) >= MAX_DIAGNOSTICS:
+                return diagnostics
     if not diagnostics:  # statements parse alone but not together: report the whole-file error
         try:
             lark_parser().parse(text)
@@ -145,22 +166,67 @@ def _all_syntax_errors(text: str, path: str) -> list[Diagnostic]:
     return diagnostics
 
 
-def _nesting_error(text: str, path: str) -> Diagnostic | None:
-    depth = 0
+def _moved(exc: UnexpectedInput, lines: int, offset: int) -> UnexpectedInput:
+    """``exc``, found in a piece of the text that starts a line, at its place in the text."""
+    if isinstance(exc.line, int) and exc.line > 0:
+        exc.line += lines
+    if isinstance(exc.pos_in_stream, int) and exc.pos_in_stream >= 0:
+        exc.pos_in_stream += offset
+    token = getattr(exc, "token", None)
+    if isinstance(token, Token):
+        if token.line is not None:
+            token.line += lines
+        if token.end_line is not None:
+            token.end_line += lines
+        if token.start_pos is not None:
+            token.start_pos += offset
+        if token.end_pos is not None:
+            token.end_pos += offset
+    return exc
+
+
+def _too_large(size: int, path: str) -> Diagnostic:
+    return error(
+        "ABM102",
+        f"the file is {size:,} bytes; a playbook may have at most {MAX_FILE_BYTES:,}",
+        Span(path, 1, 1, 1, 1),
+        hint="split it into several files joined with `import`",
+    )
+
+
+def _scan(text: str, path: str) -> tuple[Diagnostic | None, list[ast.Comment]]:
+    """One pass over brackets, strings and comments: too deep a nesting, and the comments.
+
+    Comments are gathered here rather than by a callback on Lark's lexer: the parser is
+    shared by the whole process, so a callback installed on it for one parse would also
+    see the comments of a parse running in another thread at the same time.
+    """
+    depth, line, counted = 0, 1, 0  # `line` is the line of offset `counted`
+    comments: list[ast.Comment] = []
     for match in _BRACKETS.finditer(text):
         char = match.group()
-        if char in "({":
+        if char[0] == "#":
+            start = match.start()
+            line, counted = line + text.count("\n", counted, start), start
+            column = start - text.rfind("\n", 0, start)
+            span = Span(path, line, column, line, column + len(char))
+            comments.append(ast.Comment(text=char, span=span))
+        elif char in "({":
             depth += 1
             if depth > MAX_NESTING:
-                return error(
-                    "ABM106",
-                    f"brackets nest more than {MAX_NESTING} deep",
-                    _offset_span(text[: match.start()], path),
-                    hint="flatten the expression or split the block into named parts",
-                )
+                return _too_deep(text[: match.start()], path), []
         elif char in ")}":
             depth -= 1
-    return None
+    return None, comments
+
+
+def _too_deep(before: str, path: str) -> Diagnostic:
+    return error(
+        "ABM106",
+        f"brackets nest more than {MAX_NESTING} deep",
+        _offset_span(before, path),
+        hint="flatten the expression or split the block into named parts",
+    )
 
 
 def _offset_span(before: str, path: str) -> Span:
@@ -169,17 +235,12 @@ def _offset_span(before: str, path: str) -> Span:
     return Span(path, line, column, line, column + 1)
 
 
-def _token_span(token: Token, path: str) -> Span:
-    return Span(
-        path, token.line or 1, token.column or 1, token.end_line or 1, token.end_column or 1
-    )
-
-
 __all__ = [
     "UnexpectedCharacters",
     "UnexpectedEOF",
     "decode",
     "grammar_text",
     "lark_parser",
+    "normalise_newlines",
     "parse",
 ]

@@ -6,7 +6,10 @@ Output: every criterion's points, every score, and the tier the account lands in
 It is small and slow on purpose: one account at a time, in pure Python, with exact decimals.
 Every compiled backend must agree with it. The rules (see ``docs/language.md``):
 
-* numbers, percentages and money are :class:`~decimal.Decimal`; ``25%`` is ``0.25``;
+* numbers, percentages and money are :class:`~decimal.Decimal` with at most six decimal
+  places (:data:`PLACES`): literals are rounded to six places when read, and so is every product
+  and quotient, half away from zero; sums and differences are exact; ``25%`` is ``0.25``;
+* a result of :data:`LIMIT` or more in magnitude is an overflow error;
 * ``missing`` is ``None``: arithmetic and comparisons with it give ``None``; ``and``/``or``
   use three-valued logic; ``if`` takes ``else`` when its condition is not true;
 * division by zero gives ``None``;
@@ -29,8 +32,12 @@ from .span import Span
 
 Value = Decimal | bool | str | dt.date | None
 
-# Enough digits that no realistic playbook rounds; scores and weights stay exact.
+# Working precision, far beyond what six places and LIMIT need, so rounding happens only where
+# the rules say.
 PRECISION = 60
+PLACES = 6
+QUANTUM = Decimal(1).scaleb(-PLACES)
+LIMIT = Decimal(10) ** 26  # SQL engines hold DECIMAL(38, 12) products below this
 _DAYS_PER_UNIT = {
     "min": Decimal(1) / 1440,
     "h": Decimal(1) / 24,
@@ -92,16 +99,29 @@ def _eval(expr: ast.Expr, env: Env) -> Value:
     return _RULES[expr.kind](expr, env)
 
 
+def quantize(value: Decimal, span: Span | None = None) -> Decimal:
+    """``value`` rounded to six places, half away from zero; an error past :data:`LIMIT`."""
+    if abs(value) >= LIMIT:
+        raise EvalError(f"overflow: {value:.6g} is beyond the ±10^26 a quantity may reach", span)
+    return value.quantize(QUANTUM, rounding=ROUND_HALF_UP)
+
+
 def literal_value(expr: ast.Expr) -> Value:
     """The value of a literal (as written in an ``example``'s ``given`` block)."""
+    with localcontext() as context:
+        context.prec = PRECISION
+        return _literal_value(expr)
+
+
+def _literal_value(expr: ast.Expr) -> Value:
     if isinstance(expr, ast.Number):
-        return expr.value
+        return quantize(expr.value, expr.span)
     if isinstance(expr, ast.Percent):
-        return expr.fraction
+        return quantize(expr.fraction, expr.span)
     if isinstance(expr, ast.Money):
-        return expr.amount
+        return quantize(expr.amount, expr.span)
     if isinstance(expr, ast.Duration):
-        return _days(expr)
+        return quantize(_days(expr), expr.span)
     if isinstance(expr, ast.DateLit | ast.Text | ast.Bool):
         return expr.value
     if isinstance(expr, ast.Missing):
@@ -127,12 +147,12 @@ def _binary(expr: ast.Binary, env: Env) -> Value:
         return _date_arith(expr.op, left, right)
     assert isinstance(left, Decimal) and isinstance(right, Decimal), expr
     if expr.op == "+":
-        return left + right
+        return quantize(left + right, expr.span)
     if expr.op == "-":
-        return left - right
+        return quantize(left - right, expr.span)
     if expr.op == "*":
-        return left * right
-    return None if right == 0 else left / right
+        return quantize(left * right, expr.span)
+    return None if right == 0 else quantize(left / right, expr.span)
 
 
 def _date_arith(op: str, left: Value, right: Value) -> Value:
@@ -261,7 +281,7 @@ def _aggregate(expr: ast.Aggregate, env: Env) -> Value:
 
 
 def _literal(expr: ast.Expr, env: Env) -> Value:
-    return literal_value(expr)
+    return _literal_value(expr)
 
 
 _RULES: dict[str, Callable[..., Value]] = {
@@ -322,6 +342,29 @@ class AccountEvaluator:
             if tier is not None and tier.grouping is not None:
                 result.cluster = account.get(tier.grouping.field)
         return result
+
+    def judge(self, account: Mapping[str, Value]) -> tuple[AccountResult, list[Value], list[Value]]:
+        """The account's result, every tier's condition, and every tier's ranking value.
+
+        Population-level tiering (capacity, clusters) needs all of them, not only the first
+        tier that matches.
+        """
+        result = self.run(account)
+        env = Env(
+            account,
+            lambda name: result.scores.get(name),
+            lambda score, criterion: result.points.get(score, {}).get(criterion),
+        )
+        with localcontext() as context:
+            context.prec = PRECISION
+            conditions = [
+                True if t.when is None else _eval(t.when, env) for t in self.playbook.tiers
+            ]
+            rankings = [
+                _eval(t.capacity.rank_by, env) if t.capacity and t.capacity.rank_by else None
+                for t in self.playbook.tiers
+            ]
+        return result, conditions, rankings
 
     def _points(self, name: str, env: Env, result: AccountResult) -> dict[str, Value]:
         if name not in result.points:

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable, Sequence
 
 from .diagnostics import Diagnostic, Severity
+from .limits import MAX_DIAGNOSTICS
 
 _COLOURS = {Severity.ERROR: "\x1b[1;31m", Severity.WARNING: "\x1b[1;33m"}
 _BOLD, _BLUE, _RESET = "\x1b[1m", "\x1b[1;34m", "\x1b[0m"
@@ -27,7 +28,14 @@ def render_text(
       |             ^^^^^^^^
       = hint: did you mean `potential`?
     """
-    return "\n".join(_one(d, sources, colour) for d in diagnostics)
+    shown = [_one(d, sources, colour) for d in diagnostics[:MAX_DIAGNOSTICS]]
+    rest = len(diagnostics) - MAX_DIAGNOSTICS
+    if rest > 0:  # a wall of text helps nobody: the first ones usually explain the rest
+        shown.append(
+            f"... and {rest} more diagnostic{'s' * (rest != 1)} not shown; "
+            "fix these first, or see them all with `--format json`"
+        )
+    return "\n".join(shown)
 
 
 def _one(d: Diagnostic, sources: dict[str, str], colour: bool) -> str:
@@ -91,23 +99,39 @@ def as_dict(d: Diagnostic) -> dict[str, object]:
 
 
 def render_github(diagnostics: Sequence[Diagnostic]) -> str:
-    """GitHub Actions workflow commands: each diagnostic becomes an annotation on the PR."""
+    """GitHub Actions workflow commands: each diagnostic becomes an annotation on the PR.
+
+    >>> from abmdsl.span import Span
+    >>> from abmdsl.diagnostics import warning
+    >>> print(render_github([warning("ABM236", "unused", Span("a.abm", 2, 7, 2, 9), "use it")]))
+    ::warning file=a.abm,line=2,col=7,endLine=2,endColumn=9,title=ABM236::unused%0Ahint: use it
+    """
     out = []
     for d in diagnostics:
         kind = "error" if d.severity is Severity.ERROR else "warning"
-        props = [f"title={d.code}"]
-        if d.span:
-            props = [
-                f"file={d.span.file}",
-                f"line={d.span.line}",
-                f"col={d.span.column}",
-                f"endLine={d.span.end_line}",
-                f"endColumn={d.span.end_column}",
-                *props,
-            ]
-        message = d.message + (f" (hint: {d.hint})" if d.hint else "")
-        out.append(f"::{kind} {','.join(_escape_prop(p) for p in props)}::{_escape(message)}")
+        props = ",".join(_escape_prop(p) for p in _github_props(d))
+        out.append(f"::{kind} {props}::{_escape(_github_message(d))}")
     return "\n".join(out)
+
+
+def _github_props(d: Diagnostic) -> list[str]:
+    if d.span is None:
+        return [f"title={d.code}"]
+    return [
+        f"file={d.span.file}",
+        f"line={d.span.line}",
+        f"col={d.span.column}",
+        f"endLine={d.span.end_line}",
+        f"endColumn={d.span.end_column}",
+        f"title={d.code}",
+    ]
+
+
+def _github_message(d: Diagnostic) -> str:
+    """The message, then its notes and hint on lines of their own, as the text output has them."""
+    notes = [f"note: {n}" + (f" ({s.label()})" if s else "") for n, s in d.notes]
+    hint = [f"hint: {d.hint}"] if d.hint else []
+    return "\n".join([d.message, *notes, *hint])
 
 
 def _escape(text: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from .diagnostics import Diagnostic, error
@@ -40,14 +41,18 @@ _EXPRESSION_START = {
     "FALSE",
     "MISSING",
 }
-_STATEMENTS = {"PLAYBOOK", "SCORE", "TIER", "GOAL", "CADENCE", "KPI"}
 
 # label → (hint, snippets that fail the same way). The first snippet that fails in the same
 # parser state as the user's text decides the hint.
 MISTAKES: dict[str, tuple[str, list[str]]] = {
     "weight-not-percent": (
         "a weight is a percentage: write it with `%`, e.g. `weight 40%`",
-        ["score s scale 1..5 { c weight 40 = 1 }", "score s scale 1..5 { c weight 0.4 = 1 }"],
+        [
+            "score s scale 1..5 { c weight 40 = 1 }",
+            "score s scale 1..5 { c weight 0.4 = 1 }",
+            'score s scale 1..5 { c "title" weight 40 = 1 }',
+            'score s scale 1..5 { c "title" weight 0.4 = 1 }',
+        ],
     ),
     "criterion-without-weight": (
         "each criterion reads `name weight 40% = expression`",
@@ -101,15 +106,7 @@ def describe(exc: UnexpectedInput, text: str, path: str, end: int | None = None)
     ended = isinstance(exc, UnexpectedEOF) or (token is not None and token.type == "$END")
     if ended and not at_end:
         assert end is not None
-        line = text.count("\n", 0, end) + 1
-        word = text[end:].split(None, 1)[0]
-        where = Span(path, line, 1, line, len(word) + 1)
-        return error(
-            "ABM104",
-            f"unexpected `{word}`; expected {_words(expected)}",
-            where,
-            hint="the statement above is not finished",
-        )
+        return _unfinished(exc, text[:end], text[end:], path, expected)
     if ended:
         line, column = _end_position(text)
         where = Span(path, line, column, line, column + 1)
@@ -126,15 +123,64 @@ def describe(exc: UnexpectedInput, text: str, path: str, end: int | None = None)
     where = Span(
         path, token.line or 1, token.column or 1, token.end_line or 1, token.end_column or 1
     )
+    if _decimal_comma(token, text):
+        return _bad_number(token, text, path)
     found = "the end of the file" if token.type == "$END" else f"`{token.value}`"
     hint = _hint(exc)
-    if hint is None and expected & _STATEMENTS:
+    if hint is None and len(expected & _terminals_for(_STATEMENT_WORDS)) >= 5:
         hint = "a new statement starts at the beginning of a line with a keyword such as `tier`"
     return error("ABM104", f"unexpected {found}; expected {_words(expected)}", where, hint=hint)
 
 
+def _unfinished(
+    exc: UnexpectedInput, before: str, after: str, path: str, expected: set[str]
+) -> Diagnostic:
+    """A statement cut short by the next one: point at where the missing words belong."""
+    line, column = _end_position(before)
+    next_word = after.split(None, 1)[0]
+    next_line = before.count("\n") + after[: after.index(next_word)].count("\n") + 1
+    if "RBRACE" in expected:
+        hint = f"close the block with `}}` before line {next_line}, where `{next_word}` starts"
+    else:
+        hint = f"`{next_word}` on line {next_line} starts the next statement: finish this one first"
+    return error(
+        "ABM105",
+        f"this statement stops before it is finished; expected {_words(expected)}",
+        Span(path, line, column, line, column + 1),
+        hint=_hint(exc) or hint,
+    )
+
+
+def _decimal_comma(token: Token, text: str) -> bool:
+    """``2,5`` where a comma cannot stand: a decimal comma, as Russian and Polish write it."""
+    if token.value != "," or token.line is None or token.column is None:
+        return False
+    line = text.split("\n")[token.line - 1]
+    at = token.column - 1
+    return 0 < at < len(line) - 1 and line[at - 1].isdigit() and line[at + 1].isdigit()
+
+
+def _bad_number(token: Token, text: str, path: str) -> Diagnostic:
+    assert token.line is not None and token.column is not None
+    line = text.split("\n")[token.line - 1]
+    at = token.column - 1
+    start = len(line[:at].rstrip("0123456789."))  # back to the first digit before the comma
+    stop = len(line) - len(line[at + 1 :].lstrip("0123456789"))  # on past the last after it
+    written = line[start:stop]
+    return error(
+        "ABM110",
+        f"`{written}` is not a number: decimals are written with a point",
+        Span(path, token.line, start + 1, token.line, stop + 1),
+        hint=f"write `{written.replace(',', '.')}`",
+    )
+
+
 def _bad_character(exc: UnexpectedCharacters, text: str, path: str) -> Diagnostic:
-    char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+    # Read the character by line and column: when one statement is parsed on its own,
+    # ``pos_in_stream`` counts from the start of that piece, not of the file.
+    lines = text.split("\n")
+    line = lines[exc.line - 1] if 0 < exc.line <= len(lines) else ""
+    char = line[exc.column - 1] if 0 < exc.column <= len(line) else ""
     where = Span(path, exc.line, exc.column, exc.line, exc.column + 1)
     if char == '"':
         return error(
@@ -167,19 +213,47 @@ def _expected(exc: UnexpectedInput) -> set[str]:
 
 
 def _words(expected: set[str]) -> str:
+    """What the parser would have accepted, in words, grouped so that the list stays short.
+
+    >>> _words({"PERCENT"})
+    'a percentage such as 25%'
+    """
     names = set(expected)
     parts: list[str] = []
     if len(names & _EXPRESSION_START) >= 5:
         parts.append("an expression")
-        names -= _EXPRESSION_START | {"MINUS", "NOT", "__ANON_5"}
-        names -= {n for n in names if n in _aggregate_terminals()}
-    described = sorted(_describe(n) for n in names)
-    parts.extend(described)
+        names -= _EXPRESSION_START
+        names -= _terminals_for(_EXPRESSION_WORDS)
+    for words, summary, least in _GROUPS:
+        group = _terminals_for(words) | (names & words)
+        if len(names & group) >= least:
+            names -= group
+            parts.append(summary)
+    parts.extend(sorted(_describe(n) for n in names))
     if not parts:
         return "something else"
     if len(parts) > 12:
         parts = [*parts[:11], f"one of {len(parts) - 11} other words"]
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " or " + parts[-1]
+
+
+# Words that "an expression" already covers. Terminals are matched by their text: Lark's names
+# for anonymous ones (`__ANON_5`) change whenever the grammar does.
+_EXPRESSION_WORDS = frozenset({"count", "sum", "avg", "median", "share", "distinct", "-", "not"})
+_STATEMENT_WORDS = frozenset(
+    {"abm", "import", "playbook", "accounts", "contacts", "activities", "score", "tier", "goal"}
+    | {"cadence", "plan", "kpi", "baseline", "verdict", "simulate", "example"}
+)
+_OPERATOR_WORDS = frozenset({"ADD_OP", "MUL_OP", "COMPARE", "and", "or", "in", "is", "not"})
+# (words, how the group is said, how many of them must be expected to say it as a group)
+_GROUPS: list[tuple[frozenset[str], str, int]] = [
+    (_STATEMENT_WORDS, "a new statement (`tier`, `score`, `kpi`, ...)", 5),
+    (_OPERATOR_WORDS, "an operator (`+`, `>=`, `and`, ...)", 3),
+]
+
+
+def _terminals_for(words: frozenset[str]) -> set[str]:
+    return {name for name, text in _literal_terminals().items() if text in words}
 
 
 def _describe(terminal: str) -> str:
@@ -194,12 +268,6 @@ def _literal_terminals() -> dict[str, str]:
     from .parser import lark_parser
 
     return {t.name: t.pattern.value for t in lark_parser().terminals if t.pattern.type == "str"}
-
-
-@cache
-def _aggregate_terminals() -> frozenset[str]:
-    words = {"count", "sum", "avg", "median", "share", "distinct", "-", "not"}
-    return frozenset(n for n, v in _literal_terminals().items() if v in words)
 
 
 def _hint(exc: UnexpectedInput) -> str | None:

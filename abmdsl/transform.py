@@ -2,19 +2,29 @@
 
 Nodes are built with ``model_construct``: the grammar already guarantees their shape, and
 validating every node again would cost more than the parse itself.
+
+The tree is walked with an explicit stack, not by recursion: a left-recursive chain such as
+``a + a + … + a`` is a tree as deep as the chain is long. While walking, expressions deeper
+than :data:`~abmdsl.limits.MAX_EXPR_DEPTH` are refused with a diagnostic, so that the later
+stages, which do recurse over expressions, never meet one that would exhaust the stack.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
-from lark import Token, Transformer, v_args
+from lark import Token, Tree
 from lark.tree import Meta
+from pydantic.fields import FieldInfo
 
 from . import ast
 from .diagnostics import Diagnostic, error
+from .limits import MAX_EXPR_DEPTH, MAX_NUMBER_DIGITS
 from .span import Span
 
 _UNITS: dict[str, ast.DurationUnit] = {
@@ -31,13 +41,27 @@ _UNITS: dict[str, ast.DurationUnit] = {
 }
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n"}
 
+# The rules whose nodes are expressions: only these count towards MAX_EXPR_DEPTH. Statements
+# nest only through blocks, which the parser bounds by counting brackets before parsing.
+_EXPRESSIONS = frozenset(
+    {
+        *("if_expr", "or_", "and_", "not_", "compare", "in_range", "in_list", "is_missing"),
+        *("binary", "neg", "name", "attr", "call", "aggregate", "number", "percent", "money"),
+        *("duration", "business_days", "date", "text", "true", "false", "missing"),
+    }
+)
 
-class LiteralError(Exception):
-    """A literal that lexes but means nothing, e.g. the date 2027-02-30."""
+
+class TransformError(Exception):
+    """Text that parses but cannot become an AST; carries the diagnostic to report."""
 
     def __init__(self, diagnostic: Diagnostic):
         super().__init__(diagnostic.message)
         self.diagnostic = diagnostic
+
+
+class LiteralError(TransformError):
+    """A literal that lexes but means nothing, e.g. the date 2027-02-30."""
 
 
 def unquote(raw: str) -> str:
@@ -57,12 +81,33 @@ def unquote(raw: str) -> str:
 
 
 def _make(cls: type[ast.Node], span: Span | None, **fields: Any) -> Any:
-    defaults = {
-        name: f.get_default(call_default_factory=True)
-        for name, f in cls.model_fields.items()
-        if name not in fields and name != "span"
-    }
-    return cls.model_construct(span=span, **defaults, **fields)
+    for name, default in _defaults(cls):
+        if name not in fields:
+            fields[name] = default()
+    return cls.model_construct(span=span, **fields)
+
+
+@cache
+def _defaults(cls: type[ast.Node]) -> tuple[tuple[str, Callable[[], Any]], ...]:
+    """Each field of ``cls`` that has a default (but ``span``), with a maker of its value.
+
+    Pydantic's ``FieldInfo.get_default`` deep-copies the default on every call, which cost
+    more than building the node; here a fresh copy is made only of mutable defaults.
+    """
+    return tuple(
+        (name, _maker(info))
+        for name, info in cls.model_fields.items()
+        if name != "span" and not info.is_required()
+    )
+
+
+def _maker(info: FieldInfo) -> Callable[[], Any]:
+    if info.default_factory is not None:
+        return info.default_factory  # type: ignore[return-value]  # takes no argument here
+    default = info.default
+    if isinstance(default, list | dict | set):
+        return lambda: copy.deepcopy(default)  # each node gets its own list
+    return lambda: default
 
 
 def _strings(children: list[Any]) -> tuple[str | None, list[Any]]:
@@ -72,13 +117,55 @@ def _strings(children: list[Any]) -> tuple[str | None, list[Any]]:
     return None, children
 
 
-@v_args(meta=True)
-class ToAst(Transformer):
-    """Builds a :class:`abmdsl.ast.Module`; ``path`` goes into every span."""
+class ToAst:
+    """Builds a :class:`abmdsl.ast.Module`; ``path`` goes into every span.
+
+    Each method takes the rule's ``meta`` (positions) and its transformed children, like a
+    Lark ``Transformer`` with ``v_args(meta=True)``, but :meth:`transform` calls them from a
+    loop: no recursion, and none of the per-call wrapping Lark's ``v_args`` costs.
+    """
 
     def __init__(self, path: str):
-        super().__init__()
         self.path = path
+        self._handlers: dict[str, Callable[[Meta, list[Any]], Any]] = {}
+
+    def transform(self, tree: Tree) -> Any:
+        """The AST of ``tree``; raises :class:`TransformError` for what cannot be built."""
+        results: dict[int, Any] = {}
+        for node in reversed(self._preorder(tree)):  # every child comes before its parent
+            children = [results.pop(id(c)) if isinstance(c, Tree) else c for c in node.children]
+            results[id(node)] = self._handler(node.data)(node.meta, children)
+        return results[id(tree)]
+
+    def _preorder(self, tree: Tree) -> list[Tree]:
+        """The subtrees of ``tree``, each before its descendants; refuses too deep expressions."""
+        order: list[Tree] = []
+        stack: list[tuple[Tree, int]] = [(tree, 0)]
+        while stack:
+            node, depth = stack.pop()
+            order.append(node)
+            for child in node.children:
+                if isinstance(child, Tree):
+                    below = depth + 1 if child.data in _EXPRESSIONS else 0
+                    if below > MAX_EXPR_DEPTH:
+                        raise TransformError(self._too_deep(child))
+                    stack.append((child, below))
+        return order
+
+    def _handler(self, rule: str) -> Callable[[Meta, list[Any]], Any]:
+        handler = self._handlers.get(rule)
+        if handler is None:
+            handler = self._handlers[rule] = getattr(self, rule)
+        return handler
+
+    def _too_deep(self, node: Tree) -> Diagnostic:
+        return error(
+            "ABM106",
+            f"this expression is too long: it nests more than {MAX_EXPR_DEPTH} operations"
+            " inside one another",
+            self._span(node.meta),
+            hint="give parts of it a name of their own (a `kpi`, a `baseline`, a criterion)",
+        )
 
     # ------------------------------------------------------------ helpers
     def _span(self, meta: Meta) -> Span | None:
@@ -99,10 +186,30 @@ class ToAst(Transformer):
         return _make(ast.Ident, self._tok(token), name=str(token))
 
     def _number(self, token: Token) -> Decimal:
+        written = self._digits(token)
         try:
-            return Decimal(str(token).rstrip("%"))
+            return Decimal(written)
         except InvalidOperation as exc:  # pragma: no cover - the lexer admits only digits
             raise LiteralError(error("ABM110", "not a number", self._tok(token))) from exc
+
+    def _int(self, token: Token) -> int:
+        return int(self._digits(token))
+
+    def _digits(self, token: Token) -> str:
+        """The number as written (without ``%``), refused when it has too many digits."""
+        written = str(token).rstrip("%")
+        count = len(written) - written.count(".")
+        if count > MAX_NUMBER_DIGITS:
+            raise LiteralError(
+                error(
+                    "ABM110",
+                    f"this number has {count:,} digits; a number may have at most"
+                    f" {MAX_NUMBER_DIGITS}",
+                    self._tok(token),
+                    hint="no playbook quantity needs more; check for a typing slip",
+                )
+            )
+        return written
 
     # ------------------------------------------------------------ module and header
     def start(self, meta: Meta, children: list[Any]) -> ast.Module:
@@ -229,7 +336,11 @@ class ToAst(Transformer):
         rank_by = children[1] if len(children) > 1 else None
         order = children[2] if len(children) > 2 else None
         return _make(
-            ast.Capacity, self._span(meta), limit=int(children[0]), rank_by=rank_by, order=order
+            ast.Capacity,
+            self._span(meta),
+            limit=self._int(children[0]),
+            rank_by=rank_by,
+            order=order,
         )
 
     def grouping(self, meta: Meta, children: list[Any]) -> ast.Grouping:
@@ -309,7 +420,7 @@ class ToAst(Transformer):
             self._span(meta),
             name=self._ident(children[0]),
             title=title,
-            days=int(rest[0]),
+            days=self._int(rest[0]),
             items=rest[1:],
         )
 
@@ -331,13 +442,13 @@ class ToAst(Transformer):
         return _make(ast.Step, self._span(meta), **fields)
 
     def by_touch(self, meta: Meta, children: list[Any]) -> tuple[int, int | None]:
-        return int(children[0]), int(children[1]) if len(children) > 1 else None
+        return self._int(children[0]), self._int(children[1]) if len(children) > 1 else None
 
     def by_day(self, meta: Meta, children: list[Any]) -> tuple[None, int]:
-        return None, int(children[0])
+        return None, self._int(children[0])
 
     def refers(self, meta: Meta, children: list[Any]) -> tuple[str, int]:
-        return ("refers_to", int(children[0]))
+        return ("refers_to", self._int(children[0]))
 
     def owner(self, meta: Meta, children: list[Any]) -> tuple[str, ast.Ident]:
         return ("owner", self._ident(children[0]))
@@ -372,7 +483,7 @@ class ToAst(Transformer):
         )
 
     def weeks(self, meta: Meta, children: list[Any]) -> tuple[int, int]:
-        return int(children[0]), int(children[-1])
+        return self._int(children[0]), self._int(children[-1])
 
     def raci(self, meta: Meta, children: list[Any]) -> ast.Raci:
         return _make(
@@ -421,10 +532,10 @@ class ToAst(Transformer):
         return _make(ast.Simulate, self._span(meta), items=children)
 
     def runs(self, meta: Meta, children: list[Any]) -> ast.Runs:
-        return _make(ast.Runs, self._span(meta), count=int(children[0]))
+        return _make(ast.Runs, self._span(meta), count=self._int(children[0]))
 
     def seed(self, meta: Meta, children: list[Any]) -> ast.Seed:
-        return _make(ast.Seed, self._span(meta), value=int(children[0]))
+        return _make(ast.Seed, self._span(meta), value=self._int(children[0]))
 
     def reply(self, meta: Meta, children: list[Any]) -> ast.Reply:
         fields: dict[str, Any] = {"channel": self._ident(children[0]), "dist": children[-1]}

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from . import ast
-from .diagnostics import Diagnostic, did_you_mean, error
+from .diagnostics import Diagnostic, closest, did_you_mean, error
 from .span import Span
 
 Kind = Literal["bool", "number", "percent", "money", "duration", "date", "text", "missing"]
@@ -114,11 +114,12 @@ class Checker:
     def expect_bool(self, expr: ast.Expr, scope: Scope, what: str) -> Type | None:
         got = self.infer(expr, scope)
         if got is not None and got.kind not in ("bool", "missing"):
+            shown = expr.id if isinstance(expr, ast.Name) else "x"
             self.fail(
                 "ABM204",
                 f"{what} must be yes or no, but this is {got}",
                 expr.span,
-                "compare it with something, e.g. `x >= 3`",
+                f"compare it with something, e.g. `{shown} >= 3`",
             )
             return None
         return got
@@ -147,10 +148,24 @@ def _money(checker: Checker, expr: ast.Money, scope: Scope) -> Type | None:
 def _name(checker: Checker, expr: ast.Name, scope: Scope) -> Type | None:
     found = scope.lookup(expr.id)
     if found is None:
+        match = closest(expr.id, scope.visible())
+        if match is not None:  # the typo uses what it misspells: do not also call that unused
+            scope.used.add(match)
         checker.fail(
-            "ABM201", f"unknown name `{expr.id}`", expr.span, did_you_mean(expr.id, scope.visible())
+            "ABM201",
+            f"unknown name `{expr.id}`",
+            expr.span,
+            f"did you mean `{match}`?" if match else _known_names(scope),
         )
     return found
+
+
+def _known_names(scope: Scope) -> str | None:
+    names = sorted(scope.visible())
+    if not names:
+        return None
+    shown = ", ".join(f"`{n}`" for n in names[:8]) + (" ..." if len(names) > 8 else "")
+    return f"names known here: {shown}"
 
 
 def _attr(checker: Checker, expr: ast.Attr, scope: Scope) -> Type | None:
@@ -248,7 +263,7 @@ def _compare(checker: Checker, expr: ast.Compare, scope: Scope) -> Type | None:
             "ABM203",
             f"cannot compare {left} with {right}",
             expr.span,
-            "compare like with like: money with money, days with days",
+            _compare_hint(expr, left, right),
         )
     elif left.kind == "bool" and expr.op not in ("=", "!="):
         checker.fail(
@@ -263,12 +278,25 @@ def _compare(checker: Checker, expr: ast.Compare, scope: Scope) -> Type | None:
     return BOOL
 
 
+def _compare_hint(expr: ast.Compare, left: Type, right: Type) -> str:
+    if left.kind == "bool" or right.kind == "bool":
+        side = expr.left if left.kind == "bool" else expr.right
+        name = side.id if isinstance(side, ast.Name) else None
+        if name:
+            return f"a yes/no field is a condition by itself: write `{name}` or `not {name}`"
+        return "yes/no values are compared with `true` or `false`"
+    return "compare like with like: money with money, days with days"
+
+
 def _check_enum_values(checker: Checker, t: Type, other: ast.Expr) -> None:
     if t.enum is None or not isinstance(other, ast.Text):
         return
     if other.value not in t.enum:
-        hint = did_you_mean(other.value, t.enum) or "it can be " + ", ".join(
-            f'"{v}"' for v in t.enum
+        match = closest(other.value, t.enum)
+        hint = (
+            f'did you mean "{match}"?'
+            if match
+            else "it can be " + ", ".join(f'"{v}"' for v in t.enum)
         )
         checker.fail(
             "ABM224", f'"{other.value}" is not one of the declared values', other.span, hint
@@ -450,6 +478,8 @@ def _aggregate(checker: Checker, expr: ast.Aggregate, scope: Scope) -> Type | No
             f"`{expr.func}(...)` sums up many rows; it belongs in a KPI "
             "or a baseline, not in a rule about one account",
             expr.span,
+            "here, use the account's own fields; to use its activity, export it as a field "
+            "of accounts, e.g. `meetings: int`",
         )
         return None
     rows = scope.fields.get(expr.dataset)

@@ -19,8 +19,9 @@ from .examples import check_examples
 from .goals import check_goals
 from .header import check_datasets, check_header, check_version
 from .kpis import check_goal_refs, check_kpis, check_verdict
-from .scoring import check_scores, check_tiers, declare_scores
+from .scoring import check_scores, declare_scores
 from .simulation import check_channels_assumed, check_simulation
+from .tiers import check_tiers
 from .usage import check_cycles, check_unused
 
 STAGES: list[tuple[str, Callable[[Context], None]]] = [

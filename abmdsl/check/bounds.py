@@ -122,39 +122,70 @@ _RANGE_RULES: dict[type, Callable[..., Interval | None]] = {
 
 Region = dict[str, Interval]
 _FLIP = {">=": "<=", "<=": ">=", ">": "<", "<": ">", "=": "=", "!=": "!="}
+_COMPLEMENT = {">=": "<", "<=": ">", ">": "<=", "<": ">=", "=": "!=", "!=": "="}
+_NOTHING: Region = {"": Interval(INF, -INF)}  # a box no account fits in
 
 
-def region(expr: ast.Expr | None) -> Region | None:
+def region(expr: ast.Expr | None, bools: frozenset[str] = frozenset()) -> Region | None:
     """The accounts a tier condition admits, as a box of intervals over names.
 
     ``None`` when the condition is not a conjunction of simple comparisons with constants.
-    An ``otherwise`` tier (no condition) admits everything: the empty box.
+    An ``otherwise`` tier (no condition) admits everything: the empty box. ``bools`` are the
+    yes/no fields, which may stand alone as a condition (``when has_budget``).
+
+    >>> from abmdsl.parser import parse
+    >>> m, _ = parse("tier t when potential in 2..4 and not has_budget")
+    >>> sorted(region(m.statements[0].when, frozenset({"has_budget"})).items())[0]
+    ('has_budget', Interval(low=Decimal('0'), high=Decimal('0'), low_open=False, high_open=False))
     """
     if expr is None:
         return {}
-    if isinstance(expr, ast.Logic) and expr.op == "and":
-        left, right = region(expr.left), region(expr.right)
-        if left is None or right is None:
-            return None
-        merged = dict(left)
-        for name, interval in right.items():
-            merged[name] = merged[name].meet(interval) if name in merged else interval
-        return merged
+    if isinstance(expr, ast.Logic):
+        return _and_region(expr, bools) if expr.op == "and" else None
     if isinstance(expr, ast.Compare):
-        return _compare_region(expr)
+        return _compare_region(expr.op, expr.left, expr.right)
+    if isinstance(expr, ast.Not):
+        return _not_region(expr.operand, bools)
     if isinstance(expr, ast.InRange) and isinstance(expr.value, ast.Name) and not expr.negated:
         low, high = constant(expr.range.low), constant(expr.range.high)
         if low is not None and high is not None:
             return {expr.value.id: Interval(low, high)}
-    if isinstance(expr, ast.Bool) and expr.value:
-        return {}
+    if isinstance(expr, ast.Name) and expr.id in bools:
+        return {expr.id: Interval(Decimal(1), Decimal(1))}
+    if isinstance(expr, ast.Bool):
+        return {} if expr.value else dict(_NOTHING)
     return None
 
 
-def _compare_region(expr: ast.Compare) -> Region | None:
-    op, name, value = expr.op, expr.left, constant(expr.right)
+def _and_region(expr: ast.Logic, bools: frozenset[str]) -> Region | None:
+    left, right = region(expr.left, bools), region(expr.right, bools)
+    if left is None or right is None:
+        return None
+    merged = dict(left)
+    for name, interval in right.items():
+        merged[name] = merged[name].meet(interval) if name in merged else interval
+    return merged
+
+
+def _not_region(operand: ast.Expr, bools: frozenset[str]) -> Region | None:
+    if isinstance(operand, ast.Name) and operand.id in bools:
+        return {operand.id: Interval(Decimal(0), Decimal(0))}
+    if isinstance(operand, ast.Compare):
+        return _compare_region(_COMPLEMENT[operand.op], operand.left, operand.right)
+    return None
+
+
+def _truth(expr: ast.Expr) -> Decimal | None:
+    """A number, a percentage, or `true`/`false` as 1/0 (yes/no fields are 1 or 0)."""
+    if isinstance(expr, ast.Bool):
+        return Decimal(int(expr.value))
+    return constant(expr)
+
+
+def _compare_region(op: str, left: ast.Expr, right: ast.Expr) -> Region | None:
+    name, value = left, _truth(right)
     if not isinstance(name, ast.Name):
-        op, name, value = _FLIP[expr.op], expr.right, constant(expr.left)
+        op, name, value = _FLIP[op], right, _truth(left)
     if not isinstance(name, ast.Name) or value is None or op == "!=":
         return None
     interval = {
@@ -167,8 +198,17 @@ def _compare_region(expr: ast.Compare) -> Region | None:
     return {name.id: interval}
 
 
-def covers(outer: Region, inner: Region) -> bool:
-    """True when every account admitted by ``inner`` is admitted by ``outer``."""
+def covers(outer: Region, inner: Region, natural: Mapping[str, Interval] | None = None) -> bool:
+    """True when every account admitted by ``inner`` is admitted by ``outer``.
+
+    ``natural`` holds what each name is whatever the condition says (declared field ranges,
+    score scales): ``outer`` may rely on it for names ``inner`` does not constrain.
+    """
     if any(i.empty() for i in inner.values()):
         return True
-    return all(name in inner and inner[name].within(interval) for name, interval in outer.items())
+    known = natural or {}
+    for name, interval in outer.items():
+        bound = inner.get(name, known.get(name))
+        if bound is None or not bound.within(interval):
+            return False
+    return True

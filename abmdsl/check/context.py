@@ -8,7 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from .. import ast
-from ..diagnostics import Diagnostic, did_you_mean, error, warning
+from ..diagnostics import Diagnostic, closest, error, warning
+from ..numbers import plain
 from ..span import Span
 from ..typecheck import FIELD_TYPES, Checker, Scope, Type
 
@@ -46,8 +47,21 @@ class Context:
     ) -> None:
         self.diagnostics.append(error(code, message, span, hint, notes))
 
-    def warn(self, code: str, message: str, span: Span | None, hint: str | None = None) -> None:
-        self.diagnostics.append(warning(code, message, span, hint))
+    def warn(
+        self,
+        code: str,
+        message: str,
+        span: Span | None,
+        hint: str | None = None,
+        notes: tuple[tuple[str, Span | None], ...] = (),
+    ) -> None:
+        self.diagnostics.append(warning(code, message, span, hint, notes))
+
+    def duplicate(
+        self, message: str, span: Span | None, first: Span | None, hint: str | None = None
+    ) -> None:
+        """Report something said twice, with a note pointing at where it was said first."""
+        self.error("ABM202", message, span, hint, notes=(("the first one is here", first),))
 
     def define(self, name: ast.Ident, what: str) -> bool:
         """Record a definition; report a duplicate and return False if the name is taken."""
@@ -64,12 +78,27 @@ class Context:
         self.definitions[name.name] = (what, name.span)
         return True
 
-    def unknown(self, code: str, what: str, name: ast.Ident, known: list[str] | set[str]) -> None:
+    def unknown(
+        self,
+        code: str,
+        what: str,
+        name: ast.Ident,
+        known: list[str] | set[str],
+        used_as: str = "",
+    ) -> None:
+        """Report an unknown name, suggesting the closest known one or listing them all.
+
+        A typo is a use of the name it misspells, so the suggestion (``used_as`` + name) is
+        marked used: the playbook is not also told that the misspelt definition is unused.
+        """
+        match = closest(name.name, known)
+        if match is not None:
+            self.used.add(used_as + match)
         self.error(
             code,
             f"unknown {what} `{name.name}`",
             name.span,
-            did_you_mean(name.name, known) or _list_known(what, known),
+            f"did you mean `{match}`?" if match else _list_known(what, known),
         )
 
     # ------------------------------------------------------------ scopes
@@ -91,11 +120,14 @@ class Context:
         }
         return Scope("accounts", self.field_types(), scores, criteria, False, None, self.used)
 
-    def percent(self, value: ast.Percent, what: str) -> Decimal:
-        """A percentage that must lie in 0–100%, as a fraction."""
+    def percent(self, value: ast.Percent, what: str, example: str | None = None) -> Decimal:
+        """A percentage that must lie in 0–100%, as a fraction; ``example`` shows a good one."""
         if not 0 <= value.value <= 100:
             self.error(
-                "ABM205", f"{what} must lie between 0% and 100%, not {value.value}%", value.span
+                "ABM205",
+                f"{what} must lie between 0% and 100%, not {plain(value.value)}%",
+                value.span,
+                f"it is a share of a whole, e.g. `{example}`" if example else None,
             )
         return value.fraction
 

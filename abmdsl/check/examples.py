@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from .. import ast
-from ..ir import ExampleIR
+from ..diagnostics import closest
+from ..ir import ExampleIR, FieldInfo
+from ..numbers import plain
 from ..typecheck import FIELD_TYPES, Scope
 from .bounds import constant
 from .context import Context
@@ -42,7 +44,12 @@ def _check_pair(ctx: Context, pair: ast.Pair, fields: dict, given: dict) -> bool
         ctx.unknown("ABM229", "field of accounts", pair.field, set(fields))
         return False
     if pair.field.name in given:
-        ctx.error("ABM202", f"the example gives `{pair.field.name}` twice", pair.field.span)
+        ctx.duplicate(
+            f"the example gives `{pair.field.name}` twice",
+            pair.field.span,
+            given[pair.field.name].span,
+            "keep one value per field",
+        )
         return False
     got = ctx.types.infer(pair.value, Scope(None, {}))
     want = FIELD_TYPES[info.type]
@@ -53,9 +60,12 @@ def _check_pair(ctx: Context, pair: ast.Pair, fields: dict, given: dict) -> bool
         and not ({got.kind, want.kind} <= {"number", "percent"})
     ):
         ctx.error(
-            "ABM229", f"`{pair.field.name}` is {want}, but the example gives {got}", pair.value.span
+            "ABM229",
+            f"`{pair.field.name}` is {want}, but the example gives {got}",
+            pair.value.span,
+            f"write e.g. `{pair.field.name}: {_example_value(info)}`",
         )
-        return False
+        return True  # the field is given, only wrongly: do not also call it missing
     if isinstance(pair.value, ast.Missing) and not info.optional:
         ctx.error(
             "ABM229",
@@ -67,23 +77,50 @@ def _check_pair(ctx: Context, pair: ast.Pair, fields: dict, given: dict) -> bool
     if value is not None and (
         (info.low is not None and value < info.low) or (info.high is not None and value > info.high)
     ):
+        low, high = (plain(b) if b is not None else "" for b in (info.low, info.high))
         ctx.error(
             "ABM229",
-            f"{value} is outside the declared range {info.low}..{info.high} of `{pair.field.name}`",
+            f"{plain(value)} is outside the declared range {low}..{high} of `{pair.field.name}`",
             pair.value.span,
+            "an example describes an account the data could hold",
         )
-    if (
-        info.enum_values
-        and isinstance(pair.value, ast.Text)
-        and pair.value.value not in info.enum_values
-    ):
-        ctx.unknown(
-            "ABM224",
-            "value",
-            ast.Ident(name=pair.value.value, span=pair.value.span),
-            set(info.enum_values),
-        )
+    if isinstance(pair.value, ast.Text) and info.enum_values:
+        _check_enum(ctx, pair.field.name, pair.value, info.enum_values)
     return True
+
+
+def _check_enum(ctx: Context, field: str, value: ast.Text, allowed: tuple[str, ...]) -> None:
+    if value.value in allowed:
+        return
+    match = closest(value.value, allowed)
+    ctx.error(
+        "ABM224",
+        f'"{value.value}" is not one of the declared values of `{field}`',
+        value.span,
+        f'did you mean "{match}"?'
+        if match
+        else "it can be " + ", ".join(f'"{v}"' for v in allowed),
+    )
+
+
+_EXAMPLE_VALUES = {
+    "bool": "true",
+    "int": "3",
+    "number": "2.5",
+    "text": '"ACME"',
+    "date": "2027-01-11",
+    "money": "1000 USD",
+    "percent": "25%",
+    "duration": "3 days",
+}
+
+
+def _example_value(info: FieldInfo) -> str:
+    if info.enum_values:
+        return f'"{info.enum_values[0]}"'
+    if info.low is not None:
+        return plain(info.low)
+    return _EXAMPLE_VALUES[info.type]
 
 
 def _needed_fields(ctx: Context) -> set[str]:

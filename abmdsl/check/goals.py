@@ -57,7 +57,7 @@ def _target(ctx: Context, target: ast.Target, scope: Scope) -> TargetIR:
         )
     rate = None
     if target.via is not None:
-        rate = ctx.percent(target.via.rate, "a conversion rate")
+        rate = ctx.percent(target.via.rate, "a conversion rate", "via tender_invitations at 50%")
         if rate == 0:
             ctx.error(
                 "ABM233",
@@ -79,7 +79,7 @@ def _target(ctx: Context, target: ast.Target, scope: Scope) -> TargetIR:
 def _detail(ctx: Context, item: ast.GoalItem) -> dict[str, object]:
     if isinstance(item, ast.Contribution):
         if isinstance(item.value, ast.Percent):
-            return {"contribution": ctx.percent(item.value, "a contribution")}
+            return {"contribution": ctx.percent(item.value, "a contribution", "contributes 60%")}
         ctx.types.infer(item.value, Scope(None, {}))
         return {"contribution_money": item.value.amount}
     if isinstance(item, ast.Segment):

@@ -6,7 +6,9 @@ from decimal import Decimal
 from typing import Any
 
 from .. import ast
+from ..diagnostics import closest
 from ..ir import FieldInfo
+from ..numbers import plain
 from .context import Context
 
 SUPPORTED_VERSIONS = (Decimal(1),)
@@ -37,15 +39,15 @@ def check_header(ctx: Context) -> None:
             "ABM225",
             "the playbook has no header",
             _file_start(main.path),
-            'start it with `playbook "Name" { start 2027-01-11  horizon 90 days  currency USD }`',
+            'start it with `playbook "Name" { start 2027-01-11  horizon 90 days }`; a file of '
+            "shared definitions is imported by a playbook, not checked on its own",
         )
     for extra in headers[1:]:
-        ctx.error(
-            "ABM202",
+        ctx.duplicate(
             "a playbook has one header; this is a second one",
             extra.span,
+            headers[0].span,
             "imported files hold shared definitions, not a header",
-            notes=(("the first header", headers[0].span),),
         )
     header = headers[0] if headers else None
     settings = _settings(ctx, header)
@@ -100,12 +102,15 @@ def _horizon(ctx: Context, values: list[Any] | None, header: ast.Header | None) 
         return 90
     total = horizon.amount * days
     if total != int(total) or not 1 <= total <= MAX_HORIZON_DAYS:
+        meant = horizon.unit == "week" and 1 <= horizon.amount <= MAX_HORIZON_DAYS
         ctx.error(
             "ABM247",
-            f"a horizon of {total} days is not a pilot; it must be a whole "
+            f"a horizon of {plain(total)} days is not a pilot; it must be a whole "
             f"number of days from 1 to {MAX_HORIZON_DAYS}",
             horizon.span,
-            "the seed's pilot runs 90 days",
+            f"did you mean `horizon {plain(horizon.amount)} days`?"
+            if meant
+            else "the seed's pilot runs 90 days",
         )
         return 90
     return int(total)
@@ -114,35 +119,50 @@ def _horizon(ctx: Context, values: list[Any] | None, header: ast.Header | None) 
 def _calendar(ctx: Context, values: list[Any] | None) -> str | None:
     if not values:
         return None
+    code: ast.Name = values[0]
+    known, aliases = _countries()
+    if code.id.upper() in known:
+        return code.id.upper()
+    alias = aliases.get(code.id.upper())
+    if alias is not None:
+        hint = f"write the two-letter code of {known[alias]}: `calendar {alias}`"
+    else:
+        match = closest(code.id.upper(), known)
+        hint = (
+            f"did you mean `{match}` ({known[match]})?"
+            if match
+            else "use a two-letter country code such as RU, PL, US, GB or DE"
+        )
+    ctx.error("ABM248", f"`{code.id}` is not a country whose holidays are known", code.span, hint)
+    return None
+
+
+def _countries() -> tuple[dict[str, str], dict[str, str]]:
+    """Two-letter code → country name, and the other ways people name a country → its code."""
     from holidays.registry import COUNTRIES  # a registry table, cheap next to the package
 
-    code: ast.Name = values[0]
-    known = {entry[1]: entry[0] for entry in COUNTRIES.values()}
-    if code.id.upper() not in known:
-        from ..diagnostics import did_you_mean
-
-        ctx.error(
-            "ABM248",
-            f"`{code.id}` is not a country whose holidays are known",
-            code.span,
-            did_you_mean(code.id.upper(), known)
-            or "use a two-letter country code such as RU, PL, US, GB or DE",
-        )
-        return None
-    return code.id.upper()
+    known = {entry[1]: module.replace("_", " ").title() for module, entry in COUNTRIES.items()}
+    aliases = {"UK": "GB"}
+    for module, entry in COUNTRIES.items():
+        aliases[entry[2].upper()] = entry[1]  # three-letter code: RUS
+        aliases[module.upper()] = entry[1]  # name: russia, united_kingdom
+        aliases[entry[0].upper()] = entry[1]  # name in one word: UnitedKingdom
+    return known, aliases
 
 
 def check_datasets(ctx: Context) -> None:
     fields: dict[str, dict[str, FieldInfo]] = {}
+    first: dict[str, ast.Dataset] = {}
     for dataset in ctx.of(ast.Dataset):
-        if dataset.name in fields:
-            ctx.error(
-                "ABM202",
+        if dataset.name in first:
+            ctx.duplicate(
                 f"`{dataset.name}` are declared twice",
                 dataset.span,
+                first[dataset.name].span,
                 "declare each data set once, with all its fields",
             )
             continue
+        first[dataset.name] = dataset
         fields[dataset.name] = _fields(ctx, dataset)
     for dataset_fields in fields.values():
         for info in dataset_fields.values():
@@ -151,6 +171,8 @@ def check_datasets(ctx: Context) -> None:
                     "ABM231",
                     f"`{info.name}` refers to `{info.references}`, which are not declared",
                     info.span,
+                    f"declare them: `{info.references} {{ key id: text ... }}`, "
+                    "or drop `references`",
                 )
     ctx.ir["fields"] = fields
     for name in fields.get("accounts", {}):
@@ -161,11 +183,11 @@ def _fields(ctx: Context, dataset: ast.Dataset) -> dict[str, FieldInfo]:
     out: dict[str, FieldInfo] = {}
     for decl in dataset.fields:
         if decl.name.name in out:
-            ctx.error(
-                "ABM202",
+            ctx.duplicate(
                 f"`{dataset.name}` already have a field `{decl.name.name}`",
                 decl.name.span,
-                notes=(("declared first here", out[decl.name.name].span),),
+                out[decl.name.name].span,
+                "declare each field once",
             )
             continue
         low, high = _field_range(ctx, decl)
@@ -181,16 +203,27 @@ def _fields(ctx: Context, dataset: ast.Dataset) -> dict[str, FieldInfo]:
             references=decl.references,
             span=decl.name.span,
         )
-    keys = [f for f in out.values() if f.key]
-    if len(keys) != 1:
-        where = keys[1].span if len(keys) > 1 else dataset.span
+    _check_key(ctx, dataset, [f for f in out.values() if f.key])
+    return out
+
+
+def _check_key(ctx: Context, dataset: ast.Dataset, keys: list[FieldInfo]) -> None:
+    if not keys:
         ctx.error(
             "ABM241",
-            f"`{dataset.name}` need exactly one key field, not {len(keys)}",
-            where,
-            "mark the field that identifies a row: `key account_id: text`",
+            f"`{dataset.name}` have no key field",
+            dataset.span,
+            "mark the field that identifies a row, e.g. `key account_id: text`",
         )
-    return out
+    elif len(keys) > 1:
+        names = ", ".join(f"`{k.name}`" for k in keys)
+        ctx.error(
+            "ABM241",
+            f"`{dataset.name}` have {len(keys)} key fields ({names}); a data set has one",
+            keys[1].span,
+            "keep `key` on the field that identifies a row",
+            notes=(("the first key", keys[0].span),),
+        )
 
 
 def _field_range(ctx: Context, decl: ast.FieldDecl) -> tuple[Decimal | None, Decimal | None]:
@@ -208,10 +241,12 @@ def _field_range(ctx: Context, decl: ast.FieldDecl) -> tuple[Decimal | None, Dec
     if low is not None and high is not None and low > high:
         ctx.error(
             "ABM228",
-            f"the range {low}..{high} is empty: the low end is above the high end",
+            f"the range {plain(low)}..{plain(high)} of `{decl.name.name}` is empty: "
+            "the low end is above the high end",
             decl.range.span,
-            f"write `{high}..{low}`",
+            f"write the smaller number first: `{plain(high)}..{plain(low)}`",
         )
+        return high, low  # what was meant, so that later checks do not fail on it again
     return low, high
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
 
 from .. import ast
 from ..ir import BaselineIR, KpiIR, VerdictIR
@@ -41,22 +43,26 @@ def check_kpis(ctx: Context) -> None:
     scope = Scope(None, ctx.field_types(), types, {}, True, None, ctx.used)
     for name in [*baselines, *kpis]:
         types[name] = Type("number")  # provisional, so that KPIs may use each other
+    untyped: set[str] = set()  # wrong expressions: already reported, so not compared again
     for name, node in [*baselines.items(), *kpis.items()]:
         got = ctx.types.infer(node.expr, scope)
-        if got is not None:
+        if got is None:
+            untyped.add(name)
+        else:
             types[name] = got
     ctx.ir["baselines"] = {
         n: BaselineIR(name=n, title=b.title, expr=b.expr, span=b.name.span)
         for n, b in baselines.items()
     }
-    ctx.ir["kpis"] = {n: _kpi(ctx, k, scope, types) for n, k in kpis.items()}
+    ctx.ir["kpis"] = {n: _kpi(ctx, k, scope, types, n not in untyped) for n, k in kpis.items()}
     ctx.ir["kpi_types"] = types
     _check_measures(ctx)
 
 
-def _kpi(ctx: Context, kpi: ast.Kpi, scope: Scope, types: dict[str, Type]) -> KpiIR:
+def _kpi(ctx: Context, kpi: ast.Kpi, scope: Scope, types: dict[str, Type], typed: bool) -> KpiIR:
     fields: dict[str, object] = {"measures": []}
-    own = types.get(kpi.name.name)
+    own = types.get(kpi.name.name) if typed else None
+    first_target: ast.KpiTarget | None = None
     for item in kpi.items:
         if isinstance(item, ast.Measures):
             fields["measures"].append(item.goal.name)  # type: ignore[attr-defined]
@@ -64,14 +70,16 @@ def _kpi(ctx: Context, kpi: ast.Kpi, scope: Scope, types: dict[str, Type]) -> Kp
         elif isinstance(item, ast.KpiWarn):
             fields.update(warn_op=item.op, warn=item.value)
             _threshold(ctx, item.value, scope, types, own)
-        elif "target_op" in fields:
+        elif first_target is not None:
             ctx.error(
                 "ABM226",
                 f"`{kpi.name.name}` has two targets",
                 item.span,
                 "keep one; add `warn` for a second, looser level",
+                notes=(("the first target", first_target.span),),
             )
         else:
+            first_target = item
             fields.update(target_op=item.op, target=item.value, target_range=item.range)
             for value in [item.value] if item.value else [item.range.low, item.range.high]:
                 _threshold(ctx, value, scope, types, own)
@@ -106,41 +114,49 @@ def _threshold(
         )
 
 
-def _check_warn(ctx: Context, kpi: ast.Kpi, fields: dict[str, object]) -> None:
-    warn, target = fields.get("warn"), fields.get("target")
+def _check_warn(ctx: Context, kpi: ast.Kpi, fields: dict[str, Any]) -> None:
+    warn: ast.Expr | None = fields.get("warn")
     if warn is None:
         return
-    target_op = fields.get("target_op")
+    target_op, warn_op = fields.get("target_op"), fields["warn_op"]
+    target = next((i for i in kpi.items if isinstance(i, ast.KpiTarget)), None)
+    note = (("the target", target.span),) if target is not None else ()
     if target_op not in _LOOSER:
         ctx.error(
             "ABM232",
-            "a warn level needs a target of the same direction (`>=`, `>`, `<=` or `<`)",
+            "a warn level needs a target that points one way (`>=`, `>`, `<=` or `<`)"
+            if target_op
+            else f"`{kpi.name.name}` has a warn level but no target",
             warn.span,
-        )  # type: ignore[attr-defined]
+            "e.g. `target >= 4` and `warn >= 2`: the KPI warns between the two",
+            notes=note,
+        )
         return
-    if fields["warn_op"] not in _LOOSER or (fields["warn_op"] in ("<", "<=")) != (
-        target_op in ("<", "<=")
-    ):
+    if warn_op not in _LOOSER or (warn_op in ("<", "<=")) != (target_op in ("<", "<=")):
         ctx.error(
             "ABM232",
             f"the warn level points the other way from the target `{target_op}`",
-            warn.span,  # type: ignore[attr-defined]
-            f"write it with `{target_op}`: it is the level below which the KPI fails",
+            warn.span,
+            f"write it with `{target_op}` too: the KPI warns between the warn level and the target",
+            notes=note,
         )
         return
-    w, t = _constant(warn), _constant(target)
-    if w is not None and t is not None and not _LOOSER[target_op](w, t):  # type: ignore[index]
+    w, t = _constant(warn), _constant(fields.get("target"))
+    if w is not None and t is not None and not _LOOSER[target_op](w, t):
         ctx.error(
             "ABM232",
             "the warn level is stricter than the target, so it never warns",
-            warn.span,  # type: ignore[attr-defined]
+            warn.span,
             "warn marks the band between failing and passing: make it looser than the target",
+            notes=note,
         )
 
 
-def _constant(expr: object) -> object:
-    if isinstance(expr, ast.Number | ast.Money):
-        return getattr(expr, "value", None) or getattr(expr, "amount", None)
+def _constant(expr: ast.Expr | None) -> Decimal | None:
+    if isinstance(expr, ast.Number):
+        return expr.value
+    if isinstance(expr, ast.Money):
+        return expr.amount
     if isinstance(expr, ast.Percent):
         return expr.fraction
     return None
@@ -159,10 +175,29 @@ def check_goal_refs(ctx: Context) -> None:
             ctx.unknown("ABM201", "goal", ref, set(goals))
 
 
+def _not_a_kpi(ctx: Context, name: ast.Name, kpis: set[str]) -> None:
+    defined = ctx.definitions.get(name.id)
+    if defined is None:
+        ctx.unknown("ABM234", "KPI", ast.Ident(name=name.id, span=name.span), kpis)
+        return
+    ctx.error(
+        "ABM234",
+        f"`{name.id}` is a {defined[0]}, not a KPI; the verdict is decided by KPIs",
+        name.span,
+        "name the KPIs that must meet their targets, e.g. `pass when tender_invitations`",
+        notes=((f"`{name.id}` is defined here", defined[1]),),
+    )
+
+
 def check_verdict(ctx: Context) -> None:
     verdicts = ctx.of(ast.Verdict)
     for extra in verdicts[1:]:
-        ctx.error("ABM202", "a playbook has one verdict; this is a second one", extra.span)
+        ctx.duplicate(
+            "a playbook has one verdict; this is a second one",
+            extra.span,
+            verdicts[0].span,
+            "join the conditions with `and` / `or` in one verdict",
+        )
     if not verdicts:
         ctx.ir["verdict"] = None
         if ctx.ir.get("kpis"):
@@ -178,7 +213,7 @@ def check_verdict(ctx: Context) -> None:
     ok = True
     for name in names_in(verdict.when):
         if name.id not in kpis:
-            ctx.unknown("ABM234", "KPI", ast.Ident(name=name.id, span=name.span), set(kpis))
+            _not_a_kpi(ctx, name, set(kpis))
             ok = False
         ctx.used.add(name.id)
     if ok:

@@ -16,7 +16,12 @@ FUNNEL = ("touch", "reply", "meeting", "discussion", "opportunity", "tender_invi
 def check_simulation(ctx: Context) -> None:
     blocks = ctx.of(ast.Simulate)
     for extra in blocks[1:]:
-        ctx.error("ABM202", "a playbook has one `simulate` block; this is a second one", extra.span)
+        ctx.duplicate(
+            "a playbook has one `simulate` block; this is a second one",
+            extra.span,
+            blocks[0].span,
+            "put all assumptions into one `simulate { ... }`",
+        )
     if not blocks:
         ctx.ir["simulation"] = None
         return
@@ -26,7 +31,12 @@ def check_simulation(ctx: Context) -> None:
             key = "runs" if isinstance(item, ast.Runs) else "seed"
             value = item.count if isinstance(item, ast.Runs) else item.value
             if isinstance(item, ast.Runs) and not 1 <= value <= 1_000_000:
-                ctx.error("ABM211", "a simulation runs from 1 to 1,000,000 times", item.span)
+                ctx.error(
+                    "ABM211",
+                    f"a simulation runs from 1 to 1,000,000 times, not {value:,}",
+                    item.span,
+                    "10,000 runs give stable percentages",
+                )
             fields[key] = value
         elif isinstance(item, ast.Reply):
             fields["replies"].append(_reply(ctx, item))  # type: ignore[attr-defined]
@@ -42,22 +52,25 @@ def check_simulation(ctx: Context) -> None:
 
 def _dist(ctx: Context, dist: ast.Dist) -> DistIR:
     if isinstance(dist, ast.Fixed):
-        p = ctx.percent(dist.p, "a probability")
+        p = ctx.percent(dist.p, "a probability", "reply email 4%")
         return DistIR(kind="fixed", low=p, high=p, span=dist.span)
     if isinstance(dist, ast.Uniform):
-        low, high = (ctx.percent(x, "a probability") for x in (dist.low, dist.high))
+        low, high = (
+            ctx.percent(x, "a probability", "reply email 2%..6%") for x in (dist.low, dist.high)
+        )
         if low > high:
             ctx.error(
                 "ABM211",
-                "the range of a probability runs from low to high",
+                f"the probability {dist.low.value}%..{dist.high.value}% runs backwards: "
+                "the low end is above the high end",
                 dist.span,
-                f"write `{dist.high.value}%..{dist.low.value}%`",
+                f"write the lower figure first: `{dist.high.value}%..{dist.low.value}%`",
             )
         return DistIR(kind="uniform", low=low, high=high, span=dist.span)
     a, b = dist.a.value, dist.b.value
     if a <= 0 or b <= 0:
         ctx.error(
-            "ABM205",
+            "ABM211",
             "both parameters of `beta` must be above 0",
             dist.span,
             "beta(5, 15) is a probability around 25%",
@@ -116,7 +129,7 @@ def check_channels_assumed(ctx: Context) -> None:
         for step in cadence.steps:
             if step.channel not in assumed:
                 ctx.error(
-                    "ABM221",
+                    "ABM240",
                     f"the simulation has no reply rate for `{step.channel}`, "
                     f"which `{cadence.name}` uses",
                     step.span,

@@ -52,15 +52,23 @@ def _report_cycle(
     span: Span | None,
     deps: dict[str, list[tuple[str, Span | None]]],
 ) -> None:
-    shown = " → ".join([*cycle, back])
-    notes = tuple((f"`{a}` uses `{b}` here", s) for a in cycle for b, s in deps[a] if b in cycle)
+    """One error naming the whole circle, with a note at each step of it."""
+    shown = " → ".join(f"`{name}`" for name in [*cycle, back])
+    steps = list(zip(cycle, [*cycle[1:], back], strict=True))
+    notes = tuple((f"`{a}` uses `{b}` here", _first_use(deps, a, b)) for a, b in steps)
+    kinds = {ctx.definitions.get(name, ("definition", None))[0] for name in cycle}
+    what = f"{kinds.pop()}s" if len(kinds) == 1 else "definitions"
     ctx.error(
         "ABM212",
-        f"these definitions depend on each other in a circle: {shown}",
+        f"these {what} depend on each other in a circle: {shown}",
         span,
-        "break the circle: one of them must be computed without the others",
+        "break the circle: compute one of them without the others",
         notes=notes,
     )
+
+
+def _first_use(deps: dict[str, list[tuple[str, Span | None]]], user: str, used: str) -> Span | None:
+    return next((s for name, s in deps[user] if name == used), None)
 
 
 def check_unused(ctx: Context) -> None:

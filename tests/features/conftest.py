@@ -120,3 +120,58 @@ def unchanged(workspace: Workspace, name: str) -> None:
 def now_reads(workspace: Workspace, name: str, docstring: str) -> None:
     text = (workspace.root / name).read_text(encoding="utf-8")
     assert text == docstring + "\n"
+
+
+@given(parsers.parse('accounts in "{name}":'))
+def accounts_table(workspace: Workspace, name: str, datatable: list[list[str]]) -> None:
+    """A small CRM export; names are made up from the key when the table gives none."""
+    header, *rows = datatable
+    if "name" not in header:
+        header = [*header[:1], "name", *header[1:]]
+        rows = [[row[0], f"Company {row[0]}", *row[1:]] for row in rows]
+    lines = [";".join(header), *(";".join(row) for row in rows)]
+    _write(workspace, name, "\n".join(lines) + "\n")
+
+
+@given(parsers.parse('a data file "{name}":'))
+def data_file(workspace: Workspace, name: str, docstring: str) -> None:
+    _write(workspace, name, docstring + "\n")
+
+
+def _tiers(workspace: Workspace, name: str = "tiers.csv") -> dict[str, dict[str, str]]:
+    import csv
+
+    with (workspace.root / name).open(encoding="utf-8") as stream:
+        return {row[next(iter(row))]: row for row in csv.DictReader(stream)}
+
+
+@then(parsers.parse('account "{key}" is in tier "{tier}"'))
+def in_tier(workspace: Workspace, key: str, tier: str) -> None:
+    assert _tiers(workspace)[key]["tier"] == tier
+
+
+@then(parsers.parse('account "{key}" is in cluster "{cluster}"'))
+def in_cluster(workspace: Workspace, key: str, cluster: str) -> None:
+    assert _tiers(workspace)[key]["cluster"] == cluster
+
+
+@then(parsers.parse('account "{key}" has attractiveness {a} and potential {p}'))
+def has_scores(workspace: Workspace, key: str, a: str, p: str) -> None:
+    row = _tiers(workspace)[key]
+    assert (row["attractiveness"], row["potential"]) == (a, p)
+
+
+@then(parsers.parse('{count:d} accounts are in tier "{tier}"'))
+def count_in_tier(workspace: Workspace, count: int, tier: str) -> None:
+    assert sum(r["tier"] == tier for r in _tiers(workspace).values()) == count
+
+
+@then(parsers.parse('account "{key}" was demoted from "{tier}" because "{reason}"'))
+def demoted(workspace: Workspace, key: str, tier: str, reason: str) -> None:
+    row = _tiers(workspace)[key]
+    assert (row["demoted_from"], row["demotion"]) == (tier, reason)
+
+
+@then(parsers.parse('no file "{name}" was written'))
+def not_written(workspace: Workspace, name: str) -> None:
+    assert not (workspace.root / name).exists()

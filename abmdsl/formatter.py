@@ -1,0 +1,518 @@
+"""`abm fmt`: a parsed playbook → its one canonical layout, every comment kept in its place.
+
+Input: an :class:`abmdsl.ast.Module` with its comments (:func:`format_module`), playbook text
+(:func:`format_source`) or files (:func:`format_paths`). Output: canonical text, or files
+rewritten in place.
+
+The canonical layout — the language has exactly one:
+
+* Statements in source order (``abm 1`` first when it is written first), separated by exactly
+  one blank line. Lines end with LF; the file ends with one newline; no BOM, no trailing
+  spaces, no tabs but those inside strings and comments. Single spaces between words; lines
+  are never wrapped.
+* Blocks: ``{`` ends the header line, one item per line indented two more spaces, ``}`` on a
+  line of its own; an empty block is ``{`` and ``}`` on two lines. A tier with no items has no
+  braces: ``tier bulk "title" otherwise``.
+* Fields: ``key account_id: text``, ``x: int 0..5 optional references accounts`` (the range,
+  then ``optional``, then ``references``), ``level: enum(c_level, c_minus_1)``.
+* ``name "title" weight 40% = expr``; ``tier t "title" when expr {``; ``at most 5 accounts
+  ranked by expr desc``, the order printed only where one was written (``None`` and ``desc``
+  are different trees); ``research 3 h per account, 1 h per contact``.
+* Steps: ``touch 1 on day 1: gift to c_level "note" refers to touch 1 by owner`` or
+  ``day 3: email to c_minus_1``; stop rules: ``stop on reply``, ``pause account on meeting``.
+* Plan stages: ``stage name "title" weeks 4..5 {``, or ``week 3`` when both weeks are the
+  same; RACI lines ``accountable sponsor, bdr``.
+* A KPI with items: ``kpi name "title" =``, then the expression on the next line and each
+  ``target``/``warn``/``measures`` on a line of its own, all indented two spaces. A KPI with
+  no items is one line, ``kpi name "title" = expr``, like a baseline.
+* ``verdict "title" pass when expr`` on one line; ``simulate {`` with one assumption a line.
+* Examples: ``given account {`` with one ``field: value`` a line, ``}``, then one ``expect`` a
+  line. A comma ends a pair only when the next field is named like a keyword (``h``, ``and``,
+  ``USD``…): without it that name would be read as part of the value.
+* Expressions: :mod:`abmdsl.format_expr`.
+
+Comments — every one survives; only its trailing whitespace is trimmed:
+
+* A comment after code stays at the end of that line, two spaces after the code. When a
+  construct written over several lines becomes one line and so gathers several such comments,
+  the last stays at the end and the others go on lines of their own just above it.
+* A comment on a line of its own stays directly before the next statement or item, at its
+  indentation; before a ``}`` it stays inside the block; after the last statement it stays at
+  the end of the file.
+* Comments are placed by the source lines of the nodes' spans. The AST keeps no span for an
+  example's ``given account { … }``, so its lines are read from the text (:func:`format_source`
+  does so; :func:`format_module` does when given the text).
+
+Blank lines: exactly one between statements; inside a block a run of blank lines becomes one
+(none right after ``{`` or right before ``}``); none inside examples and KPIs. Among the own-line
+comments before a statement or item, runs of blank lines become one — so a file's opening
+comment stays detached from the first statement if it was. A source line holding only
+punctuation the AST does not record (a lone ``{`` or ``,``) counts as blank.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import difflib
+import itertools
+import os
+import re
+import stat
+import sys
+import tempfile
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from . import ast
+from .diagnostics import Diagnostic, DiagnosticError
+from .format_expr import LINES, expr, pair, quote, range_, title
+from .parser import decode, parse
+from .render import render_text
+from .span import Span
+
+Gap = Literal["none", "keep", "force"]
+"""How the blank lines written before a line are kept: dropped, collapsed, or at least one."""
+
+INDENT = "  "
+_STRING_OR_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*')
+_GIVEN_TOKENS = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*|\w+|[{}]')
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One output line, with the source lines it stands for (``None``: it has no span)."""
+
+    depth: int
+    text: str
+    source: tuple[int, int] | None = None
+    gap: Gap = "none"
+    opens: bool = False
+    closes: bool = False
+    given: bool = False  # `given account {` or its `}`: lines the AST does not record
+
+
+class UnsafeFormat(Exception):
+    """The formatted text would not parse back to the same playbook: nothing is written."""
+
+
+# ---------------------------------------------------------------- public API
+def format_module(module: ast.Module, source: str | None = None) -> str:
+    """The canonical text of a parsed module, its comments included.
+
+    ``source`` is the text the module was parsed from. It is optional, but the AST keeps no
+    span for the ``given account { … }`` of an example: without the text, a comment at the end
+    of either line of that block moves to the line below.
+
+    >>> from abmdsl.parser import parse
+    >>> module, _ = parse('tier bulk   "Rest"otherwise')
+    >>> print(format_module(module), end="")
+    tier bulk "Rest" otherwise
+    """
+    lines = [line for stmt in module.statements for line in _gapped(_lines(stmt, 0), "force")]
+    if source is not None:
+        lines = _given_lines_from(source, lines)
+    return _render(lines, module.comments)
+
+
+def format_source(text: str, path: str = "<playbook>") -> str:
+    """Parse ``text`` and format it; raises :class:`DiagnosticError` on syntax errors.
+
+    The result is checked to parse back to the same tree with the same comments; if it would
+    not (a formatter bug), :class:`UnsafeFormat` is raised instead of returning it.
+
+    >>> print(format_source('kpi k = a+b*c target>=4 # four'), end="")
+    kpi k =
+      a + b * c
+      target >= 4  # four
+    """
+    source = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    module, diagnostics = _parse(source, path)
+    if module is None:
+        raise DiagnosticError(diagnostics)
+    formatted = format_module(module, source)
+    _verify(module, formatted, path)
+    return formatted
+
+
+def _parse(text: str, path: str) -> tuple[ast.Module | None, list[Diagnostic]]:
+    """:func:`abmdsl.parser.parse`, with the comments found by :func:`scan_comments`.
+
+    The parser's own comment list is empty on every parse but the first in a process (its
+    lexer keeps the first call's collector), and a formatter that lost comments would delete
+    them from the user's file.
+    """
+    module, diagnostics = parse(text, path)
+    if module is None:
+        return None, diagnostics
+    return module.model_copy(update={"comments": scan_comments(text, path)}), diagnostics
+
+
+def scan_comments(text: str, path: str = "<playbook>") -> list[ast.Comment]:
+    """Every ``#`` comment of ``text`` (which parses), with its span, in order.
+
+    Only string literals and comments can hold ``"`` or ``#``, so one left-to-right scan
+    finds exactly the comments the lexer finds.
+
+    >>> [(c.text, c.span.line, c.span.column) for c in scan_comments('a "#1" # two\\n# 3')]
+    [('# two', 1, 8), ('# 3', 2, 1)]
+    """
+    comments: list[ast.Comment] = []
+    line, line_start, cursor = 1, 0, 0
+    for match in _STRING_OR_COMMENT.finditer(text):
+        newlines = text.count("\n", cursor, match.start())
+        if newlines:
+            line += newlines
+            line_start = text.rfind("\n", cursor, match.start()) + 1
+        cursor = match.start()
+        if match.group().startswith("#"):
+            column = match.start() - line_start + 1
+            span = Span(path, line, column, line, column + len(match.group()))
+            comments.append(ast.Comment(text=match.group(), span=span))
+    return comments
+
+
+def format_paths(paths: Sequence[Path], check: bool, diff: bool) -> int:
+    """`abm fmt`: rewrite each file in the canonical layout, or only report.
+
+    With ``check`` or ``diff`` nothing is written: ``check`` prints ``would reformat PATH``,
+    ``diff`` a unified diff, and the result is 1 if any file would change. Files that do not
+    parse get their diagnostics on stderr, are never touched, and make the result 1; a file
+    that cannot be read, written or safely formatted makes it 2. A summary goes to stderr.
+    """
+    outcomes = Counter(_format_file(path, write=not (check or diff), show=diff) for path in paths)
+    print(_summary(outcomes, dry=check or diff), file=sys.stderr)
+    if outcomes["failed"]:
+        return 2
+    would_change = outcomes["changed"] and (check or diff)
+    return 1 if outcomes["invalid"] or would_change else 0
+
+
+# ---------------------------------------------------------------- files
+Outcome = Literal["changed", "unchanged", "invalid", "failed"]
+
+
+def _format_file(path: Path, write: bool, show: bool) -> Outcome:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        print(f"abm: error: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return "failed"
+    text, diagnostics = decode(data, str(path))
+    if text is None:
+        print(render_text(diagnostics, {}), file=sys.stderr)
+        return "invalid"
+    try:
+        formatted = format_source(text, str(path))
+    except DiagnosticError as exc:
+        print(render_text(exc.diagnostics, {str(path): text}), file=sys.stderr)
+        return "invalid"
+    except UnsafeFormat as exc:
+        print(f"abm: error: {path} left unchanged: {exc}", file=sys.stderr)
+        return "failed"
+    if formatted.encode("utf-8") == data:
+        return "unchanged"
+    return _apply(path, text, formatted, write, show)
+
+
+def _apply(path: Path, text: str, formatted: str, write: bool, show: bool) -> Outcome:
+    if show:
+        sys.stdout.write(_diff(path, text, formatted))
+    if not write:
+        if not show:
+            print(f"would reformat {path}")
+        return "changed"
+    try:
+        _write_atomically(path, formatted)
+    except OSError as exc:
+        print(f"abm: error: cannot write {path}: {exc.strerror}", file=sys.stderr)
+        return "failed"
+    return "changed"
+
+
+def _diff(path: Path, before: str, after: str) -> str:
+    lines = difflib.unified_diff(
+        _keepends(before), _keepends(after), fromfile=str(path), tofile=f"{path} (formatted)"
+    )
+    text = "".join(lines)
+    # `before` is already decoded: what differs may be only CRLF line ends or a BOM
+    return text or f"{path}: only line endings or the byte-order mark would change\n"
+
+
+def _keepends(text: str) -> list[str]:
+    return [line + "\n" for line in text.split("\n")][: -1 if text.endswith("\n") else None]
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write beside the file, then rename over it: a reader sees the old file or the new."""
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+        os.chmod(temp, stat.S_IMODE(path.stat().st_mode))
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
+def _summary(outcomes: Counter[str], dry: bool) -> str:
+    would = "would be " if dry else ""
+    parts = [
+        (outcomes["changed"], f"{would}reformatted"),
+        (outcomes["unchanged"], f"{would}left unchanged"),
+        (outcomes["invalid"] + outcomes["failed"], "not formatted (errors above)"),
+    ]
+    shown = [f"{n} file{'s' * (n != 1)} {what}" for n, what in parts if n]
+    return ", ".join(shown) or "no files"
+
+
+def _verify(module: ast.Module, formatted: str, path: str) -> None:
+    again, diagnostics = _parse(formatted, path)
+    if again is None:
+        raise UnsafeFormat("the formatted text does not parse: " + diagnostics[0].message)
+    if again.model_dump() != module.model_dump():
+        raise UnsafeFormat("the formatted text parses to a different playbook")
+    if _comment_texts(again) != _comment_texts(module):
+        raise UnsafeFormat("the formatted text does not keep every comment")
+
+
+def _comment_texts(module: ast.Module) -> Counter[str]:
+    return Counter(comment.text.rstrip() for comment in module.comments)
+
+
+# ---------------------------------------------------------------- statements and items
+def _lines(node: ast.Node, depth: int) -> list[Line]:
+    text = LINES.get(type(node))
+    if text is not None:
+        return [Line(depth, text(node), _source(node))]
+    return _BLOCKS[type(node)](node, depth)
+
+
+def _gapped(lines: list[Line], gap: Gap) -> list[Line]:
+    return [replace(lines[0], gap=gap), *lines[1:]]
+
+
+def _source(node: ast.Node | None) -> tuple[int, int] | None:
+    span = node.span if node is not None else None
+    return (span.line, span.end_line) if span is not None else None
+
+
+def _head_source(node: ast.Node, parts: Sequence[ast.Node | None]) -> tuple[int, int] | None:
+    """The lines of a block's header: from its start to the end of its last part with a span."""
+    if node.span is None:
+        return None
+    ends = [p.span.end_line for p in parts if p is not None and p.span is not None]
+    return node.span.line, max([node.span.line, *ends])
+
+
+def _end_source(node: ast.Node) -> tuple[int, int] | None:
+    return (node.span.end_line, node.span.end_line) if node.span is not None else None
+
+
+def _block(
+    node: ast.Node,
+    depth: int,
+    header: str,
+    items: Sequence[ast.Node],
+    parts: Sequence[ast.Node | None] = (),
+) -> list[Line]:
+    head = Line(depth, header + " {", _head_source(node, parts), opens=True)
+    body = [line for item in items for line in _gapped(_lines(item, depth + 1), "keep")]
+    end = Line(depth, "}", _end_source(node), gap="keep", closes=True)
+    return [head, *body, end]
+
+
+# ---------------------------------------------------------------- blocks
+def _tier(node: ast.Tier, depth: int) -> list[Line]:
+    condition = "otherwise" if node.when is None else f"when {expr(node.when)}"
+    header = f"tier {node.name.name}{title(node.title)} {condition}"
+    if not node.items:
+        return [Line(depth, header, _source(node))]
+    return _block(node, depth, header, node.items, [node.name, node.when])
+
+
+def _stage(node: ast.Stage, depth: int) -> list[Line]:
+    weeks = f"week {node.first_week}"
+    if node.last_week != node.first_week:
+        weeks = f"weeks {node.first_week}..{node.last_week}"
+    header = f"stage {node.name.name}{title(node.title)} {weeks}"
+    return _block(node, depth, header, node.raci, [node.name])
+
+
+def _kpi(node: ast.Kpi, depth: int) -> list[Line]:
+    header = f"kpi {node.name.name}{title(node.title)} ="
+    if not node.items:
+        return [Line(depth, f"{header} {expr(node.expr)}", _source(node))]
+    body = [Line(depth + 1, expr(node.expr), _source(node.expr))]
+    body += [line for item in node.items for line in _lines(item, depth + 1)]
+    return [Line(depth, header, _head_source(node, [node.name])), *body]
+
+
+def _example(node: ast.Example, depth: int) -> list[Line]:
+    following: list[ast.Pair | None] = [*node.given[1:], None]
+    pairs = [
+        Line(depth + 2, pair(p, nxt), _source(p))
+        for p, nxt in zip(node.given, following, strict=False)  # `following` may be [None]
+    ]
+    expects = [line for item in node.expects for line in _lines(item, depth + 1)]
+    return [
+        Line(depth, f"example {quote(node.title)} {{", _head_source(node, []), opens=True),
+        Line(depth + 1, "given account {", opens=True, given=True),
+        *pairs,
+        Line(depth + 1, "}", closes=True, given=True),
+        *expects,
+        Line(depth, "}", _end_source(node), closes=True),
+    ]
+
+
+def _given_lines_from(source: str, lines: list[Line]) -> list[Line]:
+    """``lines`` with the source lines of each given block's braces, read from ``source``."""
+    found = iter(_given_braces(source))
+    out = []
+    for line in lines:
+        where = next(found, None) if line.given else None
+        out.append(replace(line, source=(where, where)) if where is not None else line)
+    return out
+
+
+def _given_braces(source: str) -> list[int]:
+    """The lines of the ``{`` and ``}`` of each ``given account { … }``, in order."""
+    braces: list[int] = []
+    words: list[str] = []  # the last two words, to spot `given account {`
+    line, cursor = 1, 0
+    for match in _GIVEN_TOKENS.finditer(source):
+        token = match.group()
+        if token.startswith(("#", '"')):
+            continue
+        line += source.count("\n", cursor, match.start())
+        cursor = match.start()
+        opens = token == "{" and words == ["given", "account"]
+        if opens or (token == "}" and len(braces) % 2 == 1):
+            braces.append(line)
+        words = [*words[-1:], token]
+    return braces
+
+
+_BLOCKS: dict[type, Callable[[Any, int], list[Line]]] = {
+    ast.Header: lambda n, d: _block(n, d, f"playbook {quote(n.title)}", n.settings),
+    ast.Dataset: lambda n, d: _block(n, d, n.name, n.fields),
+    ast.Score: lambda n, d: _block(
+        n,
+        d,
+        f"score {n.name.name}{title(n.title)} scale {range_(n.scale)}",
+        n.criteria,
+        [n.name, n.scale],
+    ),
+    ast.Tier: _tier,
+    ast.Goal: lambda n, d: _block(n, d, f"goal {n.name.name}{title(n.title)}", n.items, [n.name]),
+    ast.Cadence: lambda n, d: _block(
+        n,
+        d,
+        f"cadence {n.name.name}{title(n.title)} over {n.days} business days",
+        n.items,
+        [n.name],
+    ),
+    ast.Plan: lambda n, d: _block(n, d, f"plan{title(n.title)}", n.items),
+    ast.Stage: _stage,
+    ast.Kpi: _kpi,
+    ast.Simulate: lambda n, d: _block(n, d, "simulate", n.items),
+    ast.Example: _example,
+}
+
+
+# ---------------------------------------------------------------- comments and blank lines
+Item = str | None  # a comment's text, or None for a blank line
+
+
+@dataclass
+class _Placement:
+    """Where each comment goes: at the end of an output line, or in the gap before one."""
+
+    trailing: dict[int, list[str]]
+    gaps: dict[int, list[tuple[int, str]]]  # before output line i (len(lines): end of file)
+
+
+def _place(lines: Sequence[Line], comments: Sequence[ast.Comment]) -> _Placement:
+    anchored = [i for i, line in enumerate(lines) if line.source is not None]
+    owner: dict[int, int] = {}  # source line → the last output line standing for it
+    for i in anchored:
+        first, last = lines[i].source or (0, -1)
+        owner.update(dict.fromkeys(range(first, last + 1), i))
+    # a running maximum keeps the search sound should spans ever run backwards
+    reach = list(itertools.accumulate(((lines[i].source or (0, 0))[0] for i in anchored), max))
+    placement = _Placement(defaultdict(list), defaultdict(list))
+    for comment in comments:
+        where = comment.span.line if comment.span is not None else sys.maxsize
+        text = comment.text.rstrip()
+        if where in owner:
+            placement.trailing[owner[where]].append(text)
+            continue
+        k = bisect.bisect_right(reach, where)
+        placement.gaps[anchored[k] if k < len(anchored) else len(lines)].append((where, text))
+    return placement
+
+
+def _render(lines: Sequence[Line], comments: Sequence[ast.Comment]) -> str:
+    placement = _place(lines, comments)
+    out: list[str] = []
+    after_open, previous = False, 0  # previous: the last source line of the last anchored line
+    for i, line in enumerate(lines):
+        next_first = line.source[0] if line.source is not None else None
+        gap = _gap_items(placement.gaps.get(i, []), previous, next_first)
+        pad = INDENT * (line.depth + 1 if line.closes else line.depth)  # before `}`: inside
+        out += _padded(_shape(gap, line.gap, not out, after_open, line.closes), pad)
+        out += _with_trailing(line, placement.trailing.get(i, []), pad)
+        after_open = line.opens
+        previous = max(previous, line.source[1]) if line.source is not None else previous
+    tail = _gap_items(placement.gaps.get(len(lines), []), previous, None)
+    out += _padded(_shape(tail, "keep", not out, after_open, True), "")
+    return "\n".join(out) + "\n" if out else ""
+
+
+def _padded(items: Sequence[Item], pad: str) -> list[str]:
+    return [pad + item if item is not None else "" for item in items]
+
+
+def _with_trailing(line: Line, comments: Sequence[str], pad: str) -> list[str]:
+    """``line`` with its last trailing comment; any others go on lines of their own above."""
+    last = f"  {comments[-1]}" if comments else ""
+    return [*(pad + text for text in comments[:-1]), INDENT * line.depth + line.text + last]
+
+
+def _gap_items(
+    comments: Sequence[tuple[int, str]], previous: int, next_first: int | None
+) -> list[Item]:
+    """The own-line comments of a gap, with a blank wherever the source skipped a line."""
+    items: list[Item] = []
+    cursor = previous
+    for where, text in comments:
+        if where - cursor > 1:
+            items.append(None)
+        items.append(text)
+        cursor = where
+    if next_first is not None and next_first - cursor > 1:
+        items.append(None)
+    return items
+
+
+def _shape(
+    items: list[Item], gap: Gap, at_start: bool, after_open: bool, closes: bool
+) -> list[Item]:
+    """The blank lines of a gap as the layout wants them (see :data:`Gap`)."""
+    kept = [item for k, item in enumerate(items) if item is not None or _blank_kept(items, k, gap)]
+    if kept and kept[0] is None and (at_start or after_open):
+        kept.pop(0)
+    if kept and kept[-1] is None and closes:
+        kept.pop()
+    if gap == "force" and not at_start and (not kept or kept[0] is not None):
+        kept.insert(0, None)
+    return kept
+
+
+def _blank_kept(items: Sequence[Item], k: int, gap: Gap) -> bool:
+    return gap != "none" and (k == 0 or items[k - 1] is not None)  # a run collapses to one

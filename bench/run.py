@@ -1,0 +1,240 @@
+"""Benchmarks of `abm check` and of the CLI's start-up; figures go into docs/performance.md.
+
+Usage::
+
+    .venv/bin/python bench/run.py            # full run; rewrites the table in the doc
+    .venv/bin/python bench/run.py --quick    # a small smoke run; prints, writes nothing
+
+What is measured (see docs/performance.md for why):
+
+* the work of `abm check` on a generated 5,000-line playbook (:func:`abmdsl.api.compile_text`:
+  parse, AST, check), against Lark's bare parse of the same text with the same grammar,
+  both in this process, best of N runs;
+* `abm --version` and `abm check` on the seed playbook as subprocesses, median of N runs;
+* the heaviest imports of `abm check`, from ``python -X importtime``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from generate import realistic_playbook
+
+from abmdsl.api import compile_text
+from abmdsl.parser import lark_parser, parse
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "performance.md"
+SEED = ROOT / "playbooks" / "pharma_pilot.abm"
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+RATIO_GOAL, COMPILE_GOAL, STARTUP_GOAL = 2.0, 1.0, 0.3
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table: a measured time, its ratio to the bare parse, its goal."""
+
+    what: str
+    seconds: float
+    ratio: float | None = None
+    goal: str = ""
+    met: bool | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    lines: int
+    runs: int
+    process_runs: int
+
+
+FULL = Settings(lines=5_000, runs=7, process_runs=7)
+QUICK = Settings(lines=300, runs=1, process_runs=1)
+
+
+def best_of(works: dict[str, Callable[[], object]], runs: int) -> dict[str, float]:
+    """The fastest of ``runs`` timings of each work, after one untimed warm-up run of each.
+
+    The works take turns, one run each per round, so that a burst of load from another
+    process slows them all alike rather than only the one that happens to be running.
+    """
+    for work in works.values():
+        work()
+    timings: dict[str, list[float]] = {name: [] for name in works}
+    for _ in range(runs):
+        for name, work in works.items():
+            start = time.perf_counter()
+            work()
+            timings[name].append(time.perf_counter() - start)
+    return {name: min(times) for name, times in timings.items()}
+
+
+def median_of(command: Sequence[str], runs: int) -> float:
+    """The median wall time of running ``command``, after an untimed warm-up run if ``runs > 1``."""
+    if runs > 1:  # the first run may write Lark's grammar cache and warm the disk cache
+        subprocess.run(command, check=False, capture_output=True, cwd=ROOT)
+    timings = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, cwd=ROOT, check=False)
+        timings.append(time.perf_counter() - start)
+        assert done.returncode in (0, 1), done.stderr
+    return statistics.median(timings)
+
+
+def without_collector(work: Callable[[], object]) -> Callable[[], object]:
+    def run() -> object:
+        gc.disable()
+        try:
+            return work()
+        finally:
+            gc.enable()
+
+    return run
+
+
+def compile_rows(settings: Settings) -> list[Row]:
+    text = realistic_playbook(settings.lines)
+    result = compile_text(text)
+    assert result.ok and not result.diagnostics, result.diagnostics[:3]
+    size = f"{text.count(chr(10)):,} lines, {len(text) // 1000} KB"
+    best = best_of(
+        {
+            "bare": lambda: lark_parser().parse(text),
+            "quiet": without_collector(lambda: lark_parser().parse(text)),
+            "parsed": lambda: parse(text),
+            "compiled": lambda: compile_text(text),
+        },
+        settings.runs,
+    )
+    bare, quiet, parsed, compiled = best["bare"], best["quiet"], best["parsed"], best["compiled"]
+    ratio = compiled / bare
+    return [
+        Row(f"Lark's bare parse ({size})", bare, 1.0),
+        Row("Lark's bare parse, garbage collector paused", quiet, quiet / bare),
+        Row("`parse`: Lark + AST", parsed, parsed / bare),
+        Row(
+            "`compile_text`: what `abm check` does (parse, AST, check)",
+            compiled,
+            ratio,
+            f"≤ {RATIO_GOAL:g}× and ≤ {COMPILE_GOAL:g} s",
+            ratio <= RATIO_GOAL and compiled <= COMPILE_GOAL,
+        ),
+    ]
+
+
+def abm_command() -> list[str]:
+    script = Path(sys.executable).with_name("abm")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-m", "abmdsl.cli"]  # pragma: no cover - a venv has the script
+
+
+def process_rows(settings: Settings) -> list[Row]:
+    abm = abm_command()
+    version = median_of([*abm, "--version"], settings.process_runs)
+    check = median_of([*abm, "check", str(SEED)], settings.process_runs)
+    n = settings.process_runs
+    return [
+        Row(
+            f"`abm --version`, a new process (median of {n})",
+            version,
+            goal=f"≤ {STARTUP_GOAL:g} s",
+            met=version <= STARTUP_GOAL,
+        ),
+        Row(f"`abm check playbooks/pharma_pilot.abm`, a new process (median of {n})", check),
+    ]
+
+
+def heaviest_imports(count: int = 6) -> list[tuple[str, float]]:
+    """The modules `abm check` imports that take longest on their own (self time, s)."""
+    code = "import abmdsl.workspace, abmdsl.render"
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    found: list[tuple[str, float]] = []
+    for line in done.stderr.splitlines():
+        match = re.match(r"import time:\s+(\d+) \|\s+\d+ \|\s+(\S.*)$", line)
+        if match:
+            found.append((match.group(2).strip(), int(match.group(1)) / 1e6))
+    return sorted(found, key=lambda item: -item[1])[:count]
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        names = re.findall(r"model name\s*:\s*(.+)", cpuinfo.read_text())
+        cpu = names[0] if names else cpu
+    return (
+        f"{cpu}, {os.cpu_count()} cores; {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()}"
+    )
+
+
+def table(rows: list[Row], imports: list[tuple[str, float]], settings: Settings) -> str:
+    lines = [
+        f"Measured {dt.date.today().isoformat()} on {machine()}; best of {settings.runs} runs "
+        f"in one process, and median of {settings.process_runs} new processes.",
+        "",
+        "| what | time | ratio to Lark's bare parse | goal | met |",
+        "|---|---:|---:|---|---|",
+    ]
+    for row in rows:
+        ratio = f"{row.ratio:.2f}×" if row.ratio is not None else ""
+        met = {True: "yes", False: "**no**", None: ""}[row.met]
+        lines.append(f"| {row.what} | {row.seconds:.3f} s | {ratio} | {row.goal} | {met} |")
+    lines += ["", "Heaviest imports of `abm check` (`python -X importtime`, self time):", ""]
+    lines += [f"- `{name}`: {seconds * 1000:.0f} ms" for name, seconds in imports]
+    return "\n".join(lines)
+
+
+def write_doc(figures: str, doc: Path = DOC) -> None:
+    """Replace the figures between the markers of ``doc``, leaving its prose alone."""
+    block = f"{START}\n{figures}\n{END}"
+    text = doc.read_text(encoding="utf-8") if doc.exists() else f"# Performance\n\n{block}\n"
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        text = head + block + rest.split(END, 1)[1]
+    elif block not in text:
+        text = text.rstrip("\n") + f"\n\n{block}\n"
+    doc.parent.mkdir(parents=True, exist_ok=True)
+    doc.write_text(text, encoding="utf-8")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    options.add_argument("--quick", action="store_true", help="a small smoke run; writes nothing")
+    options.add_argument("--doc", type=Path, default=DOC, help="where the figures go")
+    args = options.parse_args(argv)
+    settings = QUICK if args.quick else FULL
+    rows = compile_rows(settings) + process_rows(settings)
+    figures = table(rows, heaviest_imports(), settings)
+    print(figures)
+    if not args.quick:
+        write_doc(figures, args.doc)
+        print(f"\nwritten to {args.doc}", file=sys.stderr)
+    missed = [row.what for row in rows if row.met is False]
+    if missed:  # a figure, not a failure: machines differ; the doc says what to do
+        print("\nbench: goals not met: " + "; ".join(missed), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
