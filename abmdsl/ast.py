@@ -17,7 +17,11 @@ from .span import Span
 
 
 class Node(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+    # defer_build: pydantic builds each model's schema on first validation, not at import,
+    # so that `abm` starts fast (the parser builds nodes without validating them).
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", arbitrary_types_allowed=True, defer_build=True
+    )
     span: Span | None = Field(default=None, exclude=True, repr=False)
 
 
@@ -576,8 +580,3 @@ class Module(Node):
     path: str
     statements: list[Statement]
     comments: list[Comment] = Field(default=[], exclude=True)
-
-
-for _model in list(globals().values()):
-    if isinstance(_model, type) and issubclass(_model, Node) and _model is not Node:
-        _model.model_rebuild()

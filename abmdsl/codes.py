@@ -211,8 +211,9 @@ _TABLE: list[tuple[str, Severity, str, str]] = [
         "A range or a count cannot hold anything: its low end is above its high end (a scale "
         "`5..1`, `3..2 clusters`, a probability `6%..2%`), it allows nothing at all (`at most 0 "
         "accounts`, `beta(0, 5)`, a simulation of 0 runs), or two bounds of one tier contradict "
-        "each other: `at most 12 accounts` cannot hold 2 clusters of at least 8. Write the low "
-        "end first and give it room.",
+        "each other: `at most 12 accounts` cannot hold 2 clusters of at least 8, and a field "
+        "with 3 declared values cannot be grouped into 4 clusters. Write the low end first and "
+        "give it room.",
     ),
     (
         "ABM212",
@@ -300,9 +301,10 @@ _TABLE: list[tuple[str, Severity, str, str]] = [
         "ABM222",
         _E,
         "Unknown audience",
-        "A cadence step sends a touch to a level or role of the buying committee that the "
-        "`contacts` data set does not declare (for example `c_level` and `c_minus_1` in "
-        "`level: enum(c_level, c_minus_1)`).",
+        "A cadence step sends a touch, or a simulation line assumes a reply rate (`reply gift "
+        "to c_level 25%`), for a level or role of the buying committee that the `contacts` "
+        "data set does not declare (for example `c_level` and `c_minus_1` in `level: "
+        "enum(c_level, c_minus_1)`).",
     ),
     (
         "ABM223",
@@ -358,8 +360,8 @@ _TABLE: list[tuple[str, Severity, str, str]] = [
         "An `example` describes one account, field by field, and what should happen to it. "
         "Here the account does not fit the `accounts` declaration: a field that does not "
         "exist, a value of the wrong kind or outside the declared range, `missing` for a "
-        "required field, a field the scores need but the example leaves out, or an expected "
-        "score that is not a number.",
+        "required field, a field the scores need but the example leaves out, an expected "
+        "score that is not a number, or an expected cluster in a tier that has no `group by`.",
     ),
     (
         "ABM230",
@@ -375,7 +377,10 @@ _TABLE: list[tuple[str, Severity, str, str]] = [
         "A data set or field that is not declared",
         "An aggregate (`count(activities ...)`, `sum(activities.cost)`) or a `references` names "
         "a data set the playbook does not declare, or a field that the data set does not have; "
-        "or the aggregate is used the wrong way (`count` takes no field, `sum` needs one).",
+        "or the aggregate is used the wrong way (`count` takes no field, `sum` needs one); or "
+        "an aggregate inside another one (`share(accounts where count(activities ...) >= 1)`) "
+        "counts rows that nothing links to the row around them. Declare the link: "
+        "`account_id: text references accounts` in `activities`.",
     ),
     (
         "ABM232",
@@ -396,10 +401,11 @@ _TABLE: list[tuple[str, Severity, str, str]] = [
     (
         "ABM234",
         _E,
-        "A verdict that names something other than a KPI",
+        "A verdict on something that is not a KPI with a target",
         "The verdict decides whether the pilot passed from the KPIs that met their targets: "
         "`verdict pass when tender_invitations and engagement`. Every name in it must be a "
-        "KPI; a baseline, a score or a typo is not.",
+        "KPI with a target; a baseline, a score or a typo is not, and a KPI without a target "
+        "only measures, so it can neither pass nor fail.",
     ),
     (
         "ABM235",
@@ -453,6 +459,26 @@ _TABLE: list[tuple[str, Severity, str, str]] = [
         "Each data set has exactly one key field that identifies a row: `key account_id: "
         "text`. Without one, rows cannot be told apart; with two, it is unclear which one "
         "other data sets refer to.",
+    ),
+    (
+        "ABM242",
+        _E,
+        "A name the language reserves",
+        "Words of expressions (`missing`, `true`, `false`, `and`, `or`, `not`, `if`, `then`, "
+        "`else`, `in`, `is`) and the aggregates (`count`, `sum`, `avg`, `median`, `share`, "
+        "`distinct`) are read as those words wherever an expression may use them, so a field, "
+        "score, KPI, baseline or other definition named so could never be used in one. Rename "
+        "it, e.g. `activity_count` for a field `count`.",
+    ),
+    (
+        "ABM243",
+        _W,
+        "A KPI's target is below what a goal derives",
+        "A goal's target reached through a conversion (`target contracts >= 2 via "
+        "tender_invitations at 50%`) needs a number of the intermediate metric: 2 / 50% = 4 "
+        "tender invitations, rounded up. The KPI that measures that metric aims lower, so the "
+        "pilot could pass the KPI and still miss the goal at the expected conversion. Raise the "
+        "KPI's target to what the goal derives, or change the conversion.",
     ),
     (
         "ABM245",

@@ -13,7 +13,8 @@ Binary operators are left-associative. A child gets parentheses exactly when its
 below the one its place requires, so ``(a - b) - c`` prints as ``a - b - c`` and
 ``a - (b - c)`` keeps its parentheses. An ``if`` is parenthesized wherever it is an operand,
 and also as the condition or the ``then`` branch of another ``if`` (legal without, but hard to
-read); ``else if`` chains stay flat.
+read); ``else if`` chains stay flat. The one other exception is a criterion's whole value
+before a criterion named like a keyword (see :func:`criterion`).
 
 Literals: numbers keep their written digits (``2.50`` stays ``2.50``: the Decimal keeps them);
 ``25%``; ``1000 USD``; durations in one unit word each (``min``, ``h``, ``day``/``days``,
@@ -264,9 +265,7 @@ LINES: dict[type, Callable[[Any], str]] = {  # node type of a one-line item → 
     ast.Import: lambda n: f"import {quote(n.path)}",
     ast.Setting: lambda n: f"{n.key} {', '.join(expr(v) for v in n.values)}",
     ast.FieldDecl: _field,
-    ast.Criterion: lambda n: (
-        f"{n.name.name}{title(n.title)} weight {percent(n.weight)} = {expr(n.expr)}"
-    ),
+    ast.Criterion: lambda n: criterion(n, None),
     ast.Capacity: _capacity,
     ast.Grouping: _grouping,
     ast.Research: _research,
@@ -304,12 +303,21 @@ LINES: dict[type, Callable[[Any], str]] = {  # node type of a one-line item → 
 
 def pair(node: ast.Pair, following: ast.Pair | None) -> str:
     """``field: value``, with a comma only where the next pair needs one to be read apart."""
-    comma = "," if following is not None and _needs_comma(following.field.name) else ""
+    comma = "," if following is not None and _continues(following.field.name) else ""
     return f"{node.field.name}: {expr(node.value)}{comma}"
 
 
-def _needs_comma(name: str) -> bool:
-    """Whether a pair named ``name`` could be read as the end of the value before it."""
+def criterion(node: ast.Criterion, following: ast.Criterion | None) -> str:
+    """``name "title" weight 40% = expr``; the expression in parentheses only where the next
+    criterion is named like a keyword: ``= (5)`` then ``h weight …``, as ``5 h`` is 5 hours."""
+    value = expr(node.expr)
+    if following is not None and _continues(following.name.name):
+        value = f"({value})"
+    return f"{node.name.name}{title(node.title)} weight {percent(node.weight)} = {value}"
+
+
+def _continues(name: str) -> bool:
+    """Whether ``name`` right after a value could be read as more of that value."""
     return name in _keywords() or re.fullmatch(r"[A-Z]{3}", name) is not None
 
 

@@ -15,7 +15,9 @@ The canonical layout — the language has exactly one:
   braces: ``tier bulk "title" otherwise``.
 * Fields: ``key account_id: text``, ``x: int 0..5 optional references accounts`` (the range,
   then ``optional``, then ``references``), ``level: enum(c_level, c_minus_1)``.
-* ``name "title" weight 40% = expr``; ``tier t "title" when expr {``; ``at most 5 accounts
+* ``name "title" weight 40% = expr`` — the expression in parentheses only when the next
+  criterion is named like a keyword (``h``, ``USD``…), as in ``= (5)`` then ``h weight …``,
+  which would otherwise read as 5 hours; ``tier t "title" when expr {``; ``at most 5 accounts
   ranked by expr desc``, the order printed only where one was written (``None`` and ``desc``
   are different trees); ``research 3 h per account, 1 h per contact``.
 * Steps: ``touch 1 on day 1: gift to c_level "note" refers to touch 1 by owner`` or
@@ -68,17 +70,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from . import ast
-from .diagnostics import Diagnostic, DiagnosticError
-from .format_expr import LINES, expr, pair, quote, range_, title
+from .diagnostics import DiagnosticError
+from .format_expr import LINES, criterion, expr, pair, quote, range_, title
 from .parser import decode, parse
 from .render import render_text
-from .span import Span
 
 Gap = Literal["none", "keep", "force"]
 """How the blank lines written before a line are kept: dropped, collapsed, or at least one."""
 
 INDENT = "  "
-_STRING_OR_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*')
 _GIVEN_TOKENS = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*|\w+|[{}]')
 
 
@@ -108,9 +108,9 @@ def format_module(module: ast.Module, source: str | None = None) -> str:
     of either line of that block moves to the line below.
 
     >>> from abmdsl.parser import parse
-    >>> module, _ = parse('tier bulk   "Rest"otherwise')
+    >>> module, _ = parse('tier bulk   "Rest"otherwise # the rest')
     >>> print(format_module(module), end="")
-    tier bulk "Rest" otherwise
+    tier bulk "Rest" otherwise  # the rest
     """
     lines = [line for stmt in module.statements for line in _gapped(_lines(stmt, 0), "force")]
     if source is not None:
@@ -129,50 +129,14 @@ def format_source(text: str, path: str = "<playbook>") -> str:
       a + b * c
       target >= 4  # four
     """
+    # the lines counted in `source` must be the parser's: LF ends a line, a BOM is not text
     source = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    module, diagnostics = _parse(source, path)
+    module, diagnostics = parse(source, path)
     if module is None:
         raise DiagnosticError(diagnostics)
     formatted = format_module(module, source)
     _verify(module, formatted, path)
     return formatted
-
-
-def _parse(text: str, path: str) -> tuple[ast.Module | None, list[Diagnostic]]:
-    """:func:`abmdsl.parser.parse`, with the comments found by :func:`scan_comments`.
-
-    The parser's own comment list is empty on every parse but the first in a process (its
-    lexer keeps the first call's collector), and a formatter that lost comments would delete
-    them from the user's file.
-    """
-    module, diagnostics = parse(text, path)
-    if module is None:
-        return None, diagnostics
-    return module.model_copy(update={"comments": scan_comments(text, path)}), diagnostics
-
-
-def scan_comments(text: str, path: str = "<playbook>") -> list[ast.Comment]:
-    """Every ``#`` comment of ``text`` (which parses), with its span, in order.
-
-    Only string literals and comments can hold ``"`` or ``#``, so one left-to-right scan
-    finds exactly the comments the lexer finds.
-
-    >>> [(c.text, c.span.line, c.span.column) for c in scan_comments('a "#1" # two\\n# 3')]
-    [('# two', 1, 8), ('# 3', 2, 1)]
-    """
-    comments: list[ast.Comment] = []
-    line, line_start, cursor = 1, 0, 0
-    for match in _STRING_OR_COMMENT.finditer(text):
-        newlines = text.count("\n", cursor, match.start())
-        if newlines:
-            line += newlines
-            line_start = text.rfind("\n", cursor, match.start()) + 1
-        cursor = match.start()
-        if match.group().startswith("#"):
-            column = match.start() - line_start + 1
-            span = Span(path, line, column, line, column + len(match.group()))
-            comments.append(ast.Comment(text=match.group(), span=span))
-    return comments
 
 
 def format_paths(paths: Sequence[Path], check: bool, diff: bool) -> int:
@@ -272,7 +236,7 @@ def _summary(outcomes: Counter[str], dry: bool) -> str:
 
 
 def _verify(module: ast.Module, formatted: str, path: str) -> None:
-    again, diagnostics = _parse(formatted, path)
+    again, diagnostics = parse(formatted, path)
     if again is None:
         raise UnsafeFormat("the formatted text does not parse: " + diagnostics[0].message)
     if again.model_dump() != module.model_dump():
@@ -334,6 +298,14 @@ def _tier(node: ast.Tier, depth: int) -> list[Line]:
     if not node.items:
         return [Line(depth, header, _source(node))]
     return _block(node, depth, header, node.items, [node.name, node.when])
+
+
+def _score(node: ast.Score, depth: int) -> list[Line]:
+    header = f"score {node.name.name}{title(node.title)} scale {range_(node.scale)}"
+    head, *body, end = _block(node, depth, header, node.criteria, [node.name, node.scale])
+    following: list[ast.Criterion | None] = [*node.criteria[1:], None]
+    texts = [criterion(c, nxt) for c, nxt in zip(node.criteria, following, strict=False)]
+    return [head, *(replace(line, text=text) for line, text in zip(body, texts, strict=True)), end]
 
 
 def _stage(node: ast.Stage, depth: int) -> list[Line]:
@@ -401,13 +373,7 @@ def _given_braces(source: str) -> list[int]:
 _BLOCKS: dict[type, Callable[[Any, int], list[Line]]] = {
     ast.Header: lambda n, d: _block(n, d, f"playbook {quote(n.title)}", n.settings),
     ast.Dataset: lambda n, d: _block(n, d, n.name, n.fields),
-    ast.Score: lambda n, d: _block(
-        n,
-        d,
-        f"score {n.name.name}{title(n.title)} scale {range_(n.scale)}",
-        n.criteria,
-        [n.name, n.scale],
-    ),
+    ast.Score: _score,
     ast.Tier: _tier,
     ast.Goal: lambda n, d: _block(n, d, f"goal {n.name.name}{title(n.title)}", n.items, [n.name]),
     ast.Cadence: lambda n, d: _block(

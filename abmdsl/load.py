@@ -13,7 +13,7 @@ from pathlib import Path
 from . import ast
 from .diagnostics import Diagnostic, closest, error
 from .limits import MAX_FILE_BYTES, MAX_IMPORTS
-from .parser import decode, parse
+from .parser import decode, normalise_newlines, parse
 from .span import Span
 
 
@@ -78,7 +78,8 @@ def load(path: Path, root: Path | None = None) -> Loaded:
 
 def load_text(text: str, name: str = "<playbook>") -> Loaded:
     """Parse playbook text that is not in a file; its imports are refused."""
-    loaded = Loaded(sources={name: text})
+    # Spans count lines of the text as parsed, with its line endings made plain.
+    loaded = Loaded(sources={name: normalise_newlines(text)})
     module, diagnostics = parse(text, name)
     loaded.diagnostics += diagnostics
     if module is not None:

@@ -18,8 +18,8 @@ from contextlib import contextmanager
 from functools import cache
 from importlib import resources
 
-from lark import Lark, Token
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from . import ast
 from .diagnostics import Diagnostic, error
@@ -111,12 +111,40 @@ def parse(text: str, path: str = "<playbook>") -> tuple[ast.Module | None, list[
         return None, [too_deep]
     try:
         with _collector_paused():
-            module = ToAst(path).transform(lark_parser().parse(text))
+            module = ToAst(path).transform(parse_tree(text))
     except UnexpectedInput:
         return None, _all_syntax_errors(text, path)
     except TransformError as exc:  # e.g. the date 2027-02-30, an expression too long
         return None, [exc.diagnostic]
     return module.model_copy(update={"comments": comments}), []
+
+
+_NAME = re.compile(r"(?!\d)\w+")
+
+
+def parse_tree(text: str) -> Tree:
+    """Lark's tree of ``text``, reading a keyword as a name where only a name fits.
+
+    Keywords are not reserved: a field may be called `segment` or `budget`. The contextual
+    lexer already lexes a keyword as a name where the grammar cannot take the keyword, but
+    LALR shares one lookahead set between states, so right after a value (`int 0..5`)
+    both may be possible and the keyword wins. When the parser then cannot take it, it is
+    offered to the parser as the name it was written as.
+    """
+    return lark_parser().parse(text, on_error=_name_instead)
+
+
+def _name_instead(exc: UnexpectedInput) -> bool:
+    if not isinstance(exc, UnexpectedToken) or "NAME" not in (exc.expected or ()):
+        return False
+    token = exc.token
+    if token.type == "NAME" or not _NAME.fullmatch(str(token)):
+        return False
+    try:
+        exc.interactive_parser.feed_token(Token.new_borrow_pos("NAME", str(token), token))
+    except UnexpectedInput:
+        return False
+    return True
 
 
 @contextmanager
@@ -153,14 +181,14 @@ def _all_syntax_errors(text: str, path: str) -> list[Diagnostic]:
     for begin, end in itertools.pairwise(bounds):
         lines, counted = lines + text.count("\n", counted, begin), begin
         try:
-            lark_parser().parse(text[begin:end])
+            parse_tree(text[begin:end])
         except UnexpectedInput as exc:
             diagnostics.append(describe(_moved(exc, lines, begin), text, path, end))
             if len(diagnostics) >= MAX_DIAGNOSTICS:
                 return diagnostics
     if not diagnostics:  # statements parse alone but not together: report the whole-file error
         try:
-            lark_parser().parse(text)
+            parse_tree(text)
         except UnexpectedInput as exc:
             diagnostics.append(describe(exc, text, path))
     return diagnostics

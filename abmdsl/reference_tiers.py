@@ -126,15 +126,19 @@ def _misfit(
     assert grouping is not None
     if row.group is None:
         return f"no value of {grouping.field} to form a cluster of {tier.name}"
-    if sizes[row.group] < (grouping.min_size or 1):
+    value, size = _text(row.group), sizes[row.group]
+    if size < (grouping.min_size or 1):
         return (
-            f"its {grouping.field} group has fewer than {grouping.min_size} accounts, "
-            f"too few for a cluster of {tier.name}"
+            f'its {grouping.field} group "{value}" has {size} accounts, fewer than the '
+            f"{grouping.min_size} a cluster of {tier.name} needs"
         )
     if ranks[row.group] > grouping.max_clusters:
-        return f"{tier.name} already has {grouping.max_clusters} larger clusters"
+        return (
+            f"{tier.name} keeps its {grouping.max_clusters} largest clusters; the "
+            f'{grouping.field} group "{value}" ({size} accounts) is not one of them'
+        )
     if grouping.max_size is not None and member > grouping.max_size:
-        return f"its cluster of {tier.name} is full at {grouping.max_size} accounts"
+        return f'the {tier.name} cluster "{value}" is full at {grouping.max_size} accounts'
     return None
 
 

@@ -65,7 +65,11 @@ def _snippet(d: Diagnostic, source: str | None, paint: Callable[[str, str], str]
     all_lines = source.split("\n")
     if not 1 <= d.span.line <= len(all_lines):
         return []
-    text = all_lines[d.span.line - 1].replace("\t", " ")
+    # One character for one, so the caret stays aligned; a playbook from a pull request must
+    # not write escape codes into a terminal or a CI log.
+    text = "".join(
+        c if c.isprintable() else " " if c == "\t" else "?" for c in all_lines[d.span.line - 1]
+    )
     number = str(d.span.line)
     gutter = " " * len(number)
     end = d.span.end_column if d.span.end_line == d.span.line else len(text) + 1

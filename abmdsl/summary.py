@@ -7,11 +7,11 @@ contact (contacts counted when the run was given them) and the marketing budget 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .engine.run import CONTACTS, Run
-from .engine.tiering import CLUSTER, HOLDOUT, TIER
+from .engine.tiering import CLUSTER, DEMOTED_FROM, DEMOTION, HOLDOUT, TIER
 from .numbers import plain
 
 
@@ -32,6 +32,9 @@ class Summary:
     lines: list[TierLine]
     currency: str
     contacts_known: bool
+    # (tier left, why) → how many accounts; capacity ranks are left out so that alike group
+    demotions: dict[tuple[str, str], int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def research_hours(self) -> Decimal:
@@ -92,7 +95,37 @@ def summarise(run: Run) -> Summary:
                 else None,
             )
         )
-    return Summary(run.table.num_rows, lines, run.playbook.currency, run.contacts_known)
+    demotions = {
+        (tier, reason): count
+        for tier, reason, count in con.execute(
+            f'SELECT "{DEMOTED_FROM}", regexp_replace("{DEMOTION}", \', this one ranks [0-9]+$\', '
+            f"''), count(*) FROM tiered WHERE \"{DEMOTED_FROM}\" IS NOT NULL GROUP BY ALL "
+            "ORDER BY ALL"
+        ).fetchall()
+    }
+    return Summary(
+        run.table.num_rows,
+        lines,
+        run.playbook.currency,
+        run.contacts_known,
+        demotions,
+        _cluster_notes(run, clusters),
+    )
+
+
+def _cluster_notes(run: Run, clusters: dict[str, dict[str, int]]) -> list[str]:
+    """Tiers that formed fewer clusters than they ask for."""
+    notes = []
+    for tier in run.playbook.tiers:
+        if tier.grouping is None:
+            continue
+        formed = len(clusters.get(tier.name, {}))
+        if formed < tier.grouping.min_clusters:
+            notes.append(
+                f"{tier.name} formed {formed} cluster{'s' * (formed != 1)}, fewer "
+                f"than the {tier.grouping.min_clusters} it asks for"
+            )
+    return notes
 
 
 def _hours(minutes: Decimal | None, count: int) -> Decimal | None:
@@ -139,6 +172,10 @@ def render_summary(summary: Summary) -> str:
     out = StringIO()
     Console(file=out, width=120, color_system=None).print(table)
     text = out.getvalue()
+    for (tier, reason), count in summary.demotions.items():
+        text += f"{count} left {tier}: {reason}\n"
+    for note in summary.notes:
+        text += f"note: {note}\n"
     if not summary.contacts_known:
         text += "research per contact is not counted: give --contacts to count it\n"
     return text

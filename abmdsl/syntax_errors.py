@@ -125,7 +125,7 @@ def describe(exc: UnexpectedInput, text: str, path: str, end: int | None = None)
     )
     if _decimal_comma(token, text):
         return _bad_number(token, text, path)
-    found = "the end of the file" if token.type == "$END" else f"`{token.value}`"
+    found = "the end of the file" if token.type == "$END" else f"`{shown_token(token.value)}`"
     hint = _hint(exc)
     if hint is None and len(expected & _terminals_for(_STATEMENT_WORDS)) >= 5:
         hint = "a new statement starts at the beginning of a line with a keyword such as `tier`"
@@ -306,3 +306,13 @@ def _end_position(text: str) -> tuple[int, int]:
     line = stripped.count("\n") + 1
     column = len(stripped) - (stripped.rfind("\n") + 1) + 1
     return line, column
+
+
+def shown_token(value: str, limit: int = 40) -> str:
+    """A token as a message may quote it: short, and with no control characters.
+
+    >>> shown_token("x" * 50)
+    'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...'
+    """
+    printable = "".join(c if c.isprintable() else "?" for c in value[: limit + 1])
+    return printable if len(printable) <= limit else printable[: limit - 3] + "..."

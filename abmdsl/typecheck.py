@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Literal, get_args
 
 from . import ast
 from .diagnostics import Diagnostic, closest, did_you_mean, error
@@ -44,6 +44,13 @@ class Type:
 
 BOOL, NUMBER, PERCENT, MONEY = Type("bool"), Type("number"), Type("percent"), Type("money")
 DURATION, DATE, TEXT, MISSING = Type("duration"), Type("date"), Type("text"), Type("missing")
+
+# Words of the expression language: a definition named so can never be used in an expression,
+# because the parser reads the word, not the name (`count(`, `if ... then`, `x is missing`).
+RESERVED_WORDS = frozenset(
+    {"missing", "true", "false", "and", "or", "not", "if", "then", "else", "in", "is"}
+    | set(get_args(ast.AggregateFunc))
+)
 
 FIELD_TYPES: dict[str, Type] = {
     "bool": BOOL,
@@ -233,8 +240,27 @@ def _binary(checker: Checker, expr: ast.Binary, scope: Scope) -> Type | None:
             _arith_hint(left, right),
         )
         return None
-    # Division by zero gives `missing`, so any division may be missing.
-    return Type(kind, left.nullable or right.nullable or expr.op == "/")
+    # Division by zero gives `missing`, so a division may be missing, unless it divides by a
+    # constant that is not zero (`employees / 1000`).
+    maybe_zero = expr.op == "/" and not _nonzero_constant(expr.right)
+    return Type(kind, left.nullable or right.nullable or maybe_zero)
+
+
+def _nonzero_constant(expr: ast.Expr) -> bool:
+    """True for a number, percentage, amount or duration written out and not zero.
+
+    >>> from abmdsl.parser import parse
+    >>> m, _ = parse("baseline b = x / -1000")
+    >>> _nonzero_constant(m.statements[0].expr.right)
+    True
+    """
+    if isinstance(expr, ast.Neg):
+        return _nonzero_constant(expr.operand)
+    if isinstance(expr, ast.Number | ast.Percent):
+        return expr.value != 0
+    if isinstance(expr, ast.Money | ast.Duration):
+        return expr.amount != 0
+    return False
 
 
 def _arith_hint(left: Type, right: Type) -> str | None:

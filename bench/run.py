@@ -190,8 +190,9 @@ def machine() -> str:
 
 def table(rows: list[Row], imports: list[tuple[str, float]], settings: Settings) -> str:
     lines = [
-        f"Measured {dt.date.today().isoformat()} on {machine()}; best of {settings.runs} runs "
-        f"in one process, and median of {settings.process_runs} new processes.",
+        f"Measured {dt.date.today().isoformat()} on {machine()}.",
+        f"Best of {settings.runs} runs in one process; median of {settings.process_runs} new"
+        " processes.",
         "",
         "| what | time | ratio to Lark's bare parse | goal | met |",
         "|---|---:|---:|---|---|",

@@ -16,9 +16,10 @@ from ..ir import Playbook
 from .cadences import check_cadences, check_plan
 from .context import Context
 from .examples import check_examples
-from .goals import check_goals
+from .goals import check_derived_targets, check_goals
 from .header import check_datasets, check_header, check_version
 from .kpis import check_goal_refs, check_kpis, check_verdict
+from .links import check_links
 from .scoring import check_scores, declare_scores
 from .simulation import check_channels_assumed, check_simulation
 from .tiers import check_tiers
@@ -35,6 +36,8 @@ STAGES: list[tuple[str, Callable[[Context], None]]] = [
     ("cadences", check_cadences),
     ("plan", check_plan),  # after cadences: step owners are roles of the plan
     ("kpis", check_kpis),  # after goals: `measured by` names KPIs
+    ("links", check_links),  # after kpis: reads their expressions from the IR
+    ("derived targets", check_derived_targets),  # after kpis: compares goals with KPI targets
     ("goal references", check_goal_refs),
     ("verdict", check_verdict),
     ("simulation", check_simulation),

@@ -82,7 +82,7 @@ def _step(ctx: Context, cadence: ast.Cadence, step: ast.Step, before: list[StepI
         )
     if step.channel.name not in CHANNELS:
         ctx.unknown("ABM221", "channel", step.channel, set(CHANNELS))
-    _check_audience(ctx, step)
+    check_audience(ctx, step.audience)
     if step.owner is not None:
         ctx.ir.setdefault("role_refs", []).append(step.owner)
     return StepIR(
@@ -141,12 +141,13 @@ def _check_references(ctx: Context, cadence: ast.Cadence, steps: list[StepIR]) -
         )
 
 
-def _check_audience(ctx: Context, step: ast.Step) -> None:
+def check_audience(ctx: Context, audience: list[ast.Ident]) -> None:
+    """Levels and roles a touch goes to (a step, a reply rate) must be values of contacts."""
     contacts = ctx.ir.get("fields", {}).get("contacts", {})
     known = {v for f in contacts.values() for v in f.enum_values}
     if not known:
         return  # contacts declare no levels or roles to check against
-    for who in step.audience:
+    for who in audience:
         if who.name not in known:
             ctx.unknown("ABM222", "level or role", who, known)
 

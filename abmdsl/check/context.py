@@ -11,7 +11,7 @@ from .. import ast
 from ..diagnostics import Diagnostic, closest, error, warning
 from ..numbers import plain
 from ..span import Span
-from ..typecheck import FIELD_TYPES, Checker, Scope, Type
+from ..typecheck import FIELD_TYPES, RESERVED_WORDS, Checker, Scope, Type
 
 
 @dataclass
@@ -76,7 +76,20 @@ class Context:
             )
             return False
         self.definitions[name.name] = (what, name.span)
+        self.reserved(name, what, f"{name.name}_{what.split()[0].lower()}")
         return True
+
+    def reserved(self, name: ast.Ident, what: str, instead: str) -> None:
+        """Report a definition named like a word of expressions, which no expression can use."""
+        if name.name not in RESERVED_WORDS:
+            return
+        self.error(
+            "ABM242",
+            f"`{name.name}` is a word the language reserves for expressions; "
+            f"it cannot name a {what}",
+            name.span,
+            f"rename it, e.g. `{instead}`, here and wherever it is named",
+        )
 
     def unknown(
         self,

@@ -30,6 +30,7 @@ def check_examples(ctx: Context) -> None:
                 )
         for expectation in example.expects:
             _check_expectation(ctx, expectation)
+        _check_cluster(ctx, example)
         examples.append(
             ExampleIR(
                 title=example.title, given=given, expects=tuple(example.expects), span=example.span
@@ -152,3 +153,25 @@ def _check_expectation(ctx: Context, expectation: ast.Expectation) -> None:
                 expectation.value.span,
                 "e.g. `expect score attractiveness = 4.6`",
             )
+
+
+def _check_cluster(ctx: Context, example: ast.Example) -> None:
+    """An expected cluster needs an expected tier that groups its accounts into clusters."""
+    tiers = {t.name: t for t in ctx.ir.get("tiers", ())}
+    expected = [e.tier.name for e in example.expects if isinstance(e, ast.ExpectTier)]
+    tier = tiers.get(expected[0]) if expected else None
+    if tier is None or tier.grouping is not None:
+        return  # no tier expected (or an unknown one, reported already): nothing to compare
+    grouped = [t.name for t in tiers.values() if t.grouping is not None]
+    for cluster in (e for e in example.expects if isinstance(e, ast.ExpectCluster)):
+        ctx.error(
+            "ABM229",
+            f'the example expects cluster "{cluster.value}", but `{tier.name}` '
+            "forms no clusters: it has no `group by`",
+            cluster.span,
+            f"expect the tier that groups accounts, `expect tier {grouped[0]}`, or drop "
+            "`expect cluster`"
+            if grouped
+            else f"drop `expect cluster`, or give `{tier.name}` a `group by ... into ... clusters`",
+            notes=((f"`{tier.name}` is defined here", tier.span),),
+        )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from .. import ast
-from ..ir import GoalIR, TargetIR
-from ..numbers import percent
+from ..ir import GoalIR, KpiIR, TargetIR
+from ..numbers import percent, plain
 from ..typecheck import Scope
 from .context import Context
 
@@ -110,3 +110,43 @@ def _check_contributions(ctx: Context, goal: ast.Goal, goals: dict[str, GoalIR])
             goal.name.span,
             "shares split the parent goal between its directions; make them add up",
         )
+
+
+def check_derived_targets(ctx: Context) -> None:
+    """A KPI measuring a derived metric should aim at least as high as the goal derives.
+
+    ``target contracts >= 2 via tender_invitations at 50%`` needs 4 tender invitations (2 / 50%,
+    rounded up); a KPI `tender_invitations` with `target >= 3` would pass a pilot that, at the
+    expected conversion, falls short of the goal. Only counts written out are compared.
+    """
+    kpis: dict[str, KpiIR] = ctx.ir.get("kpis", {})
+    for goal in ctx.ir.get("goals", {}).values():
+        for target in goal.targets:
+            kpi = kpis.get(target.via_metric or "")
+            derived = _derived(target)
+            if kpi is None or derived is None or kpi.target_op != ">=":
+                continue
+            if isinstance(kpi.target, ast.Number) and kpi.target.value < derived:
+                _report_low_target(ctx, goal, target, kpi, derived)
+
+
+def _derived(target: TargetIR) -> Decimal | None:
+    """How many of the via metric a `>=` target needs at its conversion, rounded up."""
+    if target.op != ">=" or target.via_rate is None or not isinstance(target.value, ast.Number):
+        return None
+    return (target.value.value / target.via_rate).to_integral_value(rounding=ROUND_CEILING)
+
+
+def _report_low_target(
+    ctx: Context, goal: GoalIR, target: TargetIR, kpi: KpiIR, derived: Decimal
+) -> None:
+    assert isinstance(kpi.target, ast.Number) and isinstance(target.value, ast.Number)
+    ctx.warn(
+        "ABM243",
+        f"`{kpi.name}` aims at {plain(kpi.target.value)}, but `{goal.name}` needs "
+        f"{plain(derived)} of them for {plain(target.value.value)} {target.metric} at a "
+        f"{percent(target.via_rate or Decimal(0))} conversion",
+        kpi.target.span,
+        f"raise it to `target >= {plain(derived)}`, or change the goal's conversion",
+        notes=((f"`{goal.name}` derives it here", target.span),),
+    )

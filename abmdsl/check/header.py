@@ -14,6 +14,7 @@ from .context import Context
 SUPPORTED_VERSIONS = (Decimal(1),)
 MAX_HORIZON_DAYS = 366
 _SINGLE = ("start", "horizon", "calendar", "currency")
+_ROW = {"accounts": "account", "contacts": "contact", "activities": "activity"}
 
 
 def check_version(ctx: Context) -> None:
@@ -190,6 +191,9 @@ def _fields(ctx: Context, dataset: ast.Dataset) -> dict[str, FieldInfo]:
                 "declare each field once",
             )
             continue
+        ctx.reserved(
+            decl.name, f"field of {dataset.name}", f"{_ROW[dataset.name]}_{decl.name.name}"
+        )
         low, high = _field_range(ctx, decl)
         out[decl.name.name] = FieldInfo(
             dataset=dataset.name,

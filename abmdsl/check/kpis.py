@@ -189,6 +189,17 @@ def _not_a_kpi(ctx: Context, name: ast.Name, kpis: set[str]) -> None:
     )
 
 
+def _no_target(ctx: Context, name: ast.Name, kpi: KpiIR) -> None:
+    """A KPI with no target only measures: it neither passes nor fails, so it cannot decide."""
+    ctx.error(
+        "ABM234",
+        f"`{name.id}` has no target, so it can neither pass nor fail the verdict",
+        name.span,
+        f"give `{name.id}` a target, e.g. `target >= 10`, or leave it out of the verdict",
+        notes=((f"`{name.id}` is defined here", kpi.span),),
+    )
+
+
 def check_verdict(ctx: Context) -> None:
     verdicts = ctx.of(ast.Verdict)
     for extra in verdicts[1:]:
@@ -215,6 +226,8 @@ def check_verdict(ctx: Context) -> None:
         if name.id not in kpis:
             _not_a_kpi(ctx, name, set(kpis))
             ok = False
+        elif ctx.ir["kpis"][name.id].target_op is None:
+            _no_target(ctx, name, ctx.ir["kpis"][name.id])
         ctx.used.add(name.id)
     if ok:
         ctx.types.expect_bool(

@@ -1,4 +1,4 @@
-"""Checks of simulation assumptions: probabilities in 0–100%, known channels and stages."""
+"""Checks of simulation assumptions: probabilities in 0–100%, known channels, audiences, stages."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from decimal import Decimal
 from .. import ast
 from ..ir import ConvertIR, CostIR, DistIR, ReplyIR, SimulationIR
 from ..typecheck import Scope
-from .cadences import CHANNELS
+from .cadences import CHANNELS, check_audience
 from .context import Context
 
 FUNNEL = ("touch", "reply", "meeting", "discussion", "opportunity", "tender_invitation", "contract")
@@ -81,6 +81,8 @@ def _dist(ctx: Context, dist: ast.Dist) -> DistIR:
 def _reply(ctx: Context, item: ast.Reply) -> ReplyIR:
     if item.channel.name not in CHANNELS:
         ctx.unknown("ABM221", "channel", item.channel, set(CHANNELS))
+    if item.audience is not None:
+        check_audience(ctx, [item.audience])
     if item.tier is not None:
         ctx.ir.setdefault("tier_refs", []).append(item.tier)
     return ReplyIR(

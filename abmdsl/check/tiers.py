@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .. import ast
-from ..ir import CapacityIR, GroupingIR, TierIR
+from ..ir import CapacityIR, FieldInfo, GroupingIR, TierIR
 from ..numbers import plain
 from ..span import Span
 from ..typecheck import Scope
@@ -110,6 +110,8 @@ def _grouping(ctx: Context, item: ast.Grouping) -> GroupingIR:
     if item.field.name not in fields:
         ctx.unknown("ABM201", "field", item.field, set(fields))
     clusters = _count_range(ctx, item.clusters, "clusters")
+    if item.field.name in fields and clusters[0] is not None:
+        _check_values(ctx, item, fields[item.field.name], clusters[0])
     sizes = _count_range(ctx, item.sizes, "accounts per cluster") if item.sizes else (None, None)
     return GroupingIR(
         field=item.field.name,
@@ -118,6 +120,23 @@ def _grouping(ctx: Context, item: ast.Grouping) -> GroupingIR:
         min_size=sizes[0],
         max_size=sizes[1],
         span=item.span,
+    )
+
+
+def _check_values(ctx: Context, item: ast.Grouping, info: FieldInfo, least: int) -> None:
+    """A cluster is one value of the field, so a field with 3 values never forms 4 clusters."""
+    values = info.enum_values or (("true", "false") if info.type == "bool" else ())
+    if not values or len(values) >= least:
+        return
+    shown = ", ".join(values)
+    ctx.error(
+        "ABM211",
+        f"`{info.name}` has {len(values)} values ({shown}), so it forms at most "
+        f"{len(values)} clusters, never {least}",
+        item.clusters.span,
+        f"allow fewer clusters, e.g. `into {min(2, len(values))}..{len(values)} clusters`, "
+        "or group by a field with more values",
+        notes=((f"`{info.name}` is declared here", info.span),),
     )
 
 

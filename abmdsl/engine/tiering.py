@@ -214,6 +214,7 @@ def _grouping_steps(
             quoted=True,
         )
     )
+    named = exp.Cast(this=value.copy(), to=exp.DataType.build("VARCHAR"))
     checks = [
         (
             exp.Not(this=_is_true(column(candidate))),
@@ -221,21 +222,35 @@ def _grouping_steps(
         ),
         (
             exp.Not(this=big_enough.copy()),
-            _text(
-                f"its {grouping.field} group has fewer than {grouping.min_size} accounts, "
-                f"too few for a cluster of {tier.name}"
+            _concat(
+                f'its {grouping.field} group "',
+                named,
+                '" has ',
+                column(size),
+                f" accounts, fewer than the {grouping.min_size} a cluster of {tier.name} needs",
             ),
         ),
         (
             exp.GT(this=column(group_rank), expression=exp.Literal.number(grouping.max_clusters)),
-            _text(f"{tier.name} already has {grouping.max_clusters} larger clusters"),
+            _concat(
+                f"{tier.name} keeps its {grouping.max_clusters} largest clusters; the "
+                f'{grouping.field} group "',
+                named.copy(),
+                '" (',
+                column(size),
+                " accounts) is not one of them",
+            ),
         ),
     ]
     if grouping.max_size is not None:
         checks.append(
             (
                 exp.GT(this=column(member), expression=exp.Literal.number(grouping.max_size)),
-                _text(f"its cluster of {tier.name} is full at {grouping.max_size} accounts"),
+                _concat(
+                    f'the {tier.name} cluster "',
+                    named.copy(),
+                    f'" is full at {grouping.max_size} accounts',
+                ),
             )
         )
     misfit = exp.Case(ifs=[exp.If(this=c, true=r) for c, r in checks], default=exp.Null())
@@ -250,6 +265,18 @@ def _grouping_steps(
             still, exp.LTE(this=column(member), expression=exp.Literal.number(grouping.max_size))
         )
     return still, group_reason
+
+
+def _concat(*parts: str | exp.Expression) -> exp.Expression:
+    """Text built from literal pieces and columns, as ``||`` (portable across engines)."""
+    nodes = [
+        _text(p) if isinstance(p, str) else exp.Cast(this=p, to=exp.DataType.build("VARCHAR"))
+        for p in parts
+    ]
+    result = nodes[0]
+    for node in nodes[1:]:
+        result = exp.DPipe(this=result, expression=node)
+    return result
 
 
 def _assign(

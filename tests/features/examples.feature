@@ -10,10 +10,10 @@ Feature: Examples written inside a playbook
     And the output mentions "4 examples: 4 passed, 0 failed"
 
   Scenario: An example that no longer holds fails and says why
-    Given the seed playbook "pharma_pilot.abm" with "expect tier cluster" changed to "expect tier tailored"
+    Given the seed playbook "pharma_pilot.abm" with "expect tier tailored" changed to "expect tier cluster"
     When the strategist runs "abm test pharma_pilot.abm"
     Then the command fails with exit code 1
-    And the output mentions "expected tier tailored, got cluster (attractiveness = 4.6, potential = 3)"
+    And the output mentions "expected tier cluster, got tailored (attractiveness = 5, potential = 4.3)"
 
   Scenario: Coverage shows a condition no example exercises
     Given a playbook "cover.abm":

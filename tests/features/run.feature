@@ -69,4 +69,4 @@ Feature: Tiering accounts from a CRM export
     When the strategist runs "abm explain pharma_pilot.abm MINE-01 --accounts accounts.csv"
     Then the command succeeds
     And the output mentions "potential = 3, needs >= 4 (short by 1)"
-    And the output mentions "too few for a cluster of cluster"
+    And the output mentions "its industry group "mining" has 1 accounts, fewer than the 8 a cluster of cluster needs"

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from abmdsl import ast
-from abmdsl.formatter import format_module, format_source, scan_comments
+from abmdsl.formatter import format_module, format_source
 from abmdsl.parser import decode, parse
 from tests.strategies import TOKEN, expression_tokens, expressions, playbooks, relayouts
 
@@ -30,7 +30,7 @@ UPDATE = os.environ.get("ABM_UPDATE_GOLDEN") == "1"
 
 # Playbooks other people added that are not in the canonical layout yet; `abm fmt playbooks/`
 # fixes them. strict: once one is formatted, this list must lose it.
-NOT_YET_CANONICAL = {"it_cluster_pl.abm", "pilot_ru.abm"}
+NOT_YET_CANONICAL: set[str] = set()
 
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # A relaid-out shipped playbook is a few hundred lines: each example covers a lot, and costs
@@ -44,11 +44,9 @@ def comments(text: str) -> Counter[str]:
 
 
 def parsed(text: str) -> ast.Module:
-    """The module of ``text`` with its comments (found by the formatter's scan: see the xfail
-    in test_formatter.py for why the parser's own list cannot be used)."""
     module, diagnostics = parse(text)
     assert module is not None, diagnostics
-    return module.model_copy(update={"comments": scan_comments(text)})
+    return module
 
 
 def assert_formats_faithfully(text: str) -> str:

@@ -206,6 +206,7 @@ def test_text_from_the_grammar_parses_checks_and_is_deterministic(text: str) -> 
 def test_valid_playbooks_check_without_raising_and_deterministically(text: str) -> None:
     module, diagnostics = parse(text)
     assert module is not None, diagnostics
+    # the parser finds comments in its own scan of the text; Lark's lexer must agree
     lexed = [t for t in lark_parser().lex(text, dont_ignore=True) if t.type == "COMMENT"]
     assert [(c.text, c.span.line, c.span.column, c.span.end_column) for c in module.comments] == [
         (t.value, t.line, t.column, t.end_column) for t in lexed

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from abmdsl.api import compile_text
 from abmdsl.cli import main
 from abmdsl.diagnostics import Diagnostic
 from abmdsl.limits import MAX_EXPR_DEPTH, MAX_FILE_BYTES, MAX_NUMBER_DIGITS
-from abmdsl.parser import lark_parser
+from abmdsl.parser import lark_parser, parse
 from abmdsl.transform import ToAst
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -215,3 +216,17 @@ def test_every_rule_of_the_grammar_has_a_builder() -> None:
         if rule.alias or not rule.options.expand1  # `?rule`s of one child leave no node
     }
     assert {name for name in built if not name.startswith("_")} - set(dir(ToAst)) == set()
+
+
+def test_parses_in_threads_keep_their_own_comments() -> None:
+    # one parser serves the whole process; nothing of one parse may leak into another
+    texts = [f"# comment {i}\n{HEADER}tier t{i} otherwise  # after {i}\n" for i in range(8)]
+
+    def comments(text: str) -> list[str]:
+        module, diagnostics = parse(text)
+        assert module is not None, diagnostics
+        return [c.text for c in module.comments]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        found = list(pool.map(comments, texts * 25))
+    assert found == [[f"# comment {i}", f"# after {i}"] for i in range(8)] * 25
