@@ -296,6 +296,7 @@ class TierCadence(Node):
 class Holdout(Node):
     kind: Literal["holdout"] = "holdout"
     share: Percent
+    seed: int | None = None  # None: the default seed, "abm"
 
 
 TierItem = Annotated[

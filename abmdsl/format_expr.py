@@ -271,7 +271,9 @@ LINES: dict[type, Callable[[Any], str]] = {  # node type of a one-line item → 
     ast.Research: _research,
     ast.Budget: lambda n: f"budget {money(n.amount)} per account",
     ast.TierCadence: lambda n: f"cadence {n.cadence.name}",
-    ast.Holdout: lambda n: f"holdout {percent(n.share)}",
+    ast.Holdout: lambda n: (
+        f"holdout {percent(n.share)}" + ("" if n.seed is None else f" seed {n.seed}")
+    ),
     ast.Target: _target,
     ast.Milestone: lambda n: f"milestone {n.name.name}",
     ast.Contribution: lambda n: f"contributes {expr(n.value)}",

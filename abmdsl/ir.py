@@ -77,6 +77,7 @@ class TierIR(IRNode):
     budget_per_account: Decimal | None = None
     cadence: str | None = None
     holdout: Decimal | None = None
+    holdout_seed: int | None = None
 
 
 class TargetIR(IRNode):

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .engine.tiering import HOLDOUT_SEED, holdout_threshold
+from .engine.tiering import holdout_salt, holdout_threshold
 from .ir import Playbook, TierIR
 from .reference import AccountEvaluator, AccountResult, Value
 
@@ -160,5 +160,6 @@ def _holdout(playbook: Playbook, row: _Row) -> bool:
     tier = playbook.tier(row.out.tier) if row.out.tier else None
     if tier is None or tier.holdout is None:
         return False
-    digest = hashlib.md5(f"{HOLDOUT_SEED}:{_text(row.key)}".encode()).hexdigest()[:8]
+    salt = holdout_salt(tier.holdout_seed)
+    digest = hashlib.md5(f"{salt}{_text(row.key)}".encode()).hexdigest()[:8]
     return digest < holdout_threshold(tier.holdout)

@@ -366,7 +366,10 @@ class ToAst:
         return _make(ast.TierCadence, self._span(meta), cadence=self._ident(children[0]))
 
     def holdout(self, meta: Meta, children: list[Any]) -> ast.Holdout:
-        return _make(ast.Holdout, self._span(meta), share=self.percent(meta, children))
+        seed = int(children[1]) if len(children) > 1 else None
+        return _make(
+            ast.Holdout, self._span(meta), share=self.percent(meta, children[:1]), seed=seed
+        )
 
     # ------------------------------------------------------------ goals
     def goal(self, meta: Meta, children: list[Any]) -> ast.Goal:

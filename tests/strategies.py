@@ -382,7 +382,7 @@ def _tier() -> st.SearchStrategy[Tokens]:
         _seq("research", durations(), "per", "account", research_contact),
         _seq("budget", money(), "per", "account"),
         _seq("cadence", _name()),
-        _seq("holdout", _pct()),
+        _seq("holdout", _pct(), _maybe(_seq("seed", _int()))),
     )
     condition = st.one_of(_seq("when", _expr()), st.just(["otherwise"]))
     header = _seq("tier", _name(), _title(), condition)

@@ -80,7 +80,10 @@ def _tier_item(ctx: Context, item: ast.TierItem, scope: Scope) -> dict[str, obje
     if isinstance(item, ast.TierCadence):
         ctx.ir.setdefault("cadence_refs", []).append(item.cadence)
         return {"cadence": item.cadence.name}
-    return {"holdout": ctx.percent(item.share, "a holdout", "holdout 10%")}
+    return {
+        "holdout": ctx.percent(item.share, "a holdout", "holdout 10%"),
+        "holdout_seed": item.seed,
+    }
 
 
 def _capacity(ctx: Context, item: ast.Capacity, scope: Scope) -> CapacityIR:

@@ -336,29 +336,32 @@ def holdout_threshold(share: object) -> str:
     return f"{min(int(share * 16**8), 16**8 - 1):08x}"
 
 
+def holdout_salt(seed: int | None) -> str:
+    """What is hashed before the key: the tier's seed, so a new seed draws a new group."""
+    return f"{HOLDOUT_SEED if seed is None else seed}:"
+
+
 def _holdout_step(builder: Steps) -> None:
-    """A seeded control group per tier: md5 of the key, compared as hex text in every engine."""
+    """A seeded control group per tier: md5 of seed and key, compared as hex text, which
+    every engine computes alike (their own hash and random functions differ)."""
+    key = exp.Cast(this=column(builder.key), to=exp.DataType.build("VARCHAR"))
     ifs = []
-    digest = exp.Substring(
-        this=exp.MD5(
-            this=exp.DPipe(
-                this=_text(HOLDOUT_SEED + ":"),
-                expression=exp.Cast(this=column(builder.key), to=exp.DataType.build("VARCHAR")),
-            )
-        ),
-        start=exp.Literal.number(1),
-        length=exp.Literal.number(8),
-    )
     for tier in builder.playbook.tiers:
-        if tier.holdout is not None:
-            ifs.append(
-                exp.If(
-                    this=exp.EQ(this=column(TIER), expression=_text(tier.name)),
-                    true=exp.LT(
-                        this=digest.copy(), expression=_text(holdout_threshold(tier.holdout))
-                    ),
-                )
+        if tier.holdout is None:
+            continue
+        digest = exp.Substring(
+            this=exp.MD5(
+                this=exp.DPipe(this=_text(holdout_salt(tier.holdout_seed)), expression=key.copy())
+            ),
+            start=exp.Literal.number(1),
+            length=exp.Literal.number(8),
+        )
+        ifs.append(
+            exp.If(
+                this=exp.EQ(this=column(TIER), expression=_text(tier.name)),
+                true=exp.LT(this=digest, expression=_text(holdout_threshold(tier.holdout))),
             )
+        )
     flag = exp.Case(ifs=ifs, default=exp.false()) if ifs else exp.false()
     builder.then(exp.alias_(flag, HOLDOUT, quoted=True))
 

@@ -217,7 +217,7 @@ score u scale 0..5 { both weight 100% = if s >= 3 then reach else 1 }
 tier top when s >= 4 { at most 3 accounts ranked by s + u desc }
 tier grouped when s >= 2.5 {
   group by sector into 1..2 clusters of 2..3 accounts
-  holdout 30%
+  holdout 30% seed 11
 }
 tier capped when s >= 1 { at most 4 accounts ranked by reach asc }
 tier rest otherwise { holdout 50% }
