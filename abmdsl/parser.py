@@ -173,7 +173,7 @@ def _all_syntax_errors(text: str, path: str) -> list[Diagnostic]:
     :data:`~abmdsl.limits.MAX_DIAGNOSTICS` errors, as the output does.
     """
     diagnostics: list[Diagnostic] = []
-    starts = [m.start() for m in _TOP_LEVEL.finditer(text)]
+    starts = _statement_starts(text)
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
     bounds = [*starts, len(text)]
@@ -192,6 +192,29 @@ def _all_syntax_errors(text: str, path: str) -> list[Diagnostic]:
         except UnexpectedInput as exc:
             diagnostics.append(describe(exc, text, path))
     return diagnostics
+
+
+_NESTABLE = ("goal", "cadence")  # a goal holds goals; a tier names its cadence
+
+
+def _statement_starts(text: str) -> list[int]:
+    """Where top-level statements start: a keyword at the start of a line.
+
+    `goal` and `cadence` may also start a line inside a block, so they count only outside
+    brackets. Any other keyword starts a statement even inside an unclosed block: there it
+    means a `}` is missing, and splitting there reports the rest of the file separately.
+    """
+    brackets = iter(_BRACKETS.finditer(text))
+    depth, upcoming = 0, next(brackets, None)
+    starts = []
+    for match in _TOP_LEVEL.finditer(text):
+        while upcoming is not None and upcoming.start() < match.start():
+            char = upcoming.group()
+            depth += 1 if char in "({" else -1 if char in ")}" else 0
+            upcoming = next(brackets, None)
+        if depth <= 0 or not text.startswith(_NESTABLE, match.start()):
+            starts.append(match.start())
+    return starts
 
 
 def _moved(exc: UnexpectedInput, lines: int, offset: int) -> UnexpectedInput:
