@@ -83,7 +83,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_fmt(args: argparse.Namespace) -> int:
-    from .formatter import format_paths
+    from .format_files import format_paths
 
     return format_paths(playbook_paths(args.paths), check=args.check, diff=args.diff)
 

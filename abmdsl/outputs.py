@@ -9,22 +9,16 @@ sees half a file. Text cells a spreadsheet would run as a formula (starting with
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
 
 import pyarrow as pa
 
+from .files import OutputError, atomic
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = (".csv", ".parquet", ".json")
-
-
-class OutputError(Exception):
-    """The output cannot be written: unknown format, or the folder cannot be written to."""
 
 
 def neutralise(value: str) -> str:
@@ -34,25 +28,6 @@ def neutralise(value: str) -> str:
     ('\\'=HYPERLINK("http://x")', 'ACME')
     """
     return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
-@contextmanager
-def atomic(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
-    """Open a temporary file beside ``path``; on success it replaces ``path`` in one step."""
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-    except OSError as exc:
-        raise OutputError(f"cannot write into {folder}: {exc.strerror}") from exc
-    try:
-        encoding = None if "b" in mode else "utf-8"
-        newline = None if "b" in mode else ""
-        with os.fdopen(handle, mode, encoding=encoding, newline=newline) as stream:
-            yield stream
-        os.replace(temp, path)
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
 
 
 def with_provenance(table: pa.Table, provenance: dict[str, str]) -> pa.Table:
