@@ -291,6 +291,8 @@ class Budget(Node):
 class TierCadence(Node):
     kind: Literal["cadence"] = "cadence"
     cadence: Ident
+    from_week: int | None = None  # `from week 6`: day 1 is the first business day of week 6
+    from_date: DateLit | None = None  # `from 2027-02-15`
 
 
 class Holdout(Node):
@@ -364,6 +366,14 @@ GoalItem = Annotated[
 
 
 # ---------------------------------------------------------------- cadences and the plan
+class Variant(Node):
+    """``a 50% "Problem first"``: one arm of a step's A/B test; no share: an equal split."""
+
+    name: Ident
+    share: Percent | None = None
+    note: str
+
+
 class Step(Node):
     kind: Literal["step"] = "step"
     touch: int | None = None
@@ -373,6 +383,7 @@ class Step(Node):
     note: str | None = None
     refers_to: int | None = None
     owner: Ident | None = None
+    variants: list[Variant] = []
 
 
 class StopRule(Node):
@@ -382,11 +393,18 @@ class StopRule(Node):
     event: Ident
 
 
+class Recontact(Node):
+    """``recontact after 2 business days``: a contact's touches are at least that far apart."""
+
+    kind: Literal["recontact"] = "recontact"
+    days: int
+
+
 class Cadence(Node):
     name: Ident
     title: str | None = None
     days: int
-    items: list[Annotated[Step | StopRule, Field(discriminator="kind")]]
+    items: list[Annotated[Step | StopRule | Recontact, Field(discriminator="kind")]]
 
 
 class Roles(Node):
@@ -411,9 +429,39 @@ class Stage(Node):
     raci: list[Raci]
 
 
+class TouchLimit(Node):
+    """``40 touches per day``: at most that many touches a day for the role."""
+
+    kind: Literal["touches"] = "touches"
+    count: int
+
+
+class TimeLimit(Node):
+    """``30 h per week`` or ``6 h per day``: the hours the role has for the pilot's work."""
+
+    kind: Literal["time"] = "time"
+    amount: Duration
+    per: Literal["day", "week"]
+
+
+class PlanCapacity(Node):
+    """``capacity bdr 40 touches per day, 30 h per week``: what one role can do."""
+
+    kind: Literal["capacity"] = "capacity"
+    role: Ident
+    limits: list[Annotated[TouchLimit | TimeLimit, Field(discriminator="kind")]]
+
+
+class PlanBudget(Node):
+    """``budget 25000 USD``: the pilot's whole budget."""
+
+    kind: Literal["budget"] = "budget"
+    amount: Money
+
+
 class Plan(Node):
     title: str | None = None
-    items: list[Annotated[Roles | Stage, Field(discriminator="kind")]]
+    items: list[Annotated[Roles | Stage | PlanCapacity | PlanBudget, Field(discriminator="kind")]]
 
 
 # ---------------------------------------------------------------- KPIs, baselines, verdict

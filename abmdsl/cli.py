@@ -184,6 +184,49 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_goals(args: argparse.Namespace) -> int:
+    import json
+
+    from .graph.cascade import cascade
+    from .graph.tree import render_goals
+
+    compiled = _compiled_or_exit(args.playbook)
+    assert compiled.playbook is not None
+    goals = cascade(compiled.playbook)
+    if args.format == "json":
+        print(json.dumps(goals.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(render_goals(goals), end="")
+    return OK
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    from .files import OutputError, atomic
+    from .graph import graph_of
+    from .graph.cascade import cascade
+    from .graph.export import RENDER, UnknownFocus, focus
+
+    compiled = _compiled_or_exit(args.playbook)
+    assert compiled.playbook is not None
+    graph = graph_of(compiled.playbook)
+    if args.focus:
+        try:
+            graph = focus(graph, args.focus)
+        except UnknownFocus as exc:
+            raise UsageError(str(exc)) from exc
+    text = RENDER[args.format](graph, cascade(compiled.playbook))
+    if not args.output:
+        print(text, end="")
+        return OK
+    try:
+        with atomic(Path(args.output)) as stream:
+            stream.write(text)
+    except OutputError as exc:
+        raise UsageError(str(exc)) from exc
+    print(f"wrote the graph ({graph.number_of_nodes()} nodes) to {args.output}", file=sys.stderr)
+    return OK
+
+
 def cmd_parse(args: argparse.Namespace) -> int:
     import json
 
@@ -253,6 +296,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sql.add_argument("--table", default="accounts", help="the table holding the accounts")
     sql.set_defaults(run=cmd_sql)
+
+    goals = sub.add_parser("goals", help="the goal tree with declared and derived targets")
+    goals.add_argument("playbook")
+    goals.add_argument("--format", choices=["text", "json"], default="text")
+    goals.set_defaults(run=cmd_goals)
+
+    graph = sub.add_parser("graph", help="the goal/decision graph as a picture or as JSON")
+    graph.add_argument("playbook")
+    graph.add_argument("--format", choices=["dot", "mermaid", "json"], default="dot")
+    graph.add_argument(
+        "--focus", metavar="NAME", help="only this goal or tier and what it depends on"
+    )
+    graph.add_argument("-o", "--output", help="write to this file instead of the screen")
+    graph.set_defaults(run=cmd_graph)
+
+    from .cli_schedule import add_schedule_command
+
+    add_schedule_command(sub)
 
     parse = sub.add_parser("parse", help="print the syntax tree of a playbook as JSON")
     parse.add_argument("path")

@@ -5,7 +5,8 @@ Input: nothing (this is a table). Output: :data:`CODES`, read by the documentati
 by the tests, which check that every code the package emits is listed here and that every code
 listed here is emitted somewhere.
 
-Ranges: ``ABM1xx`` reading and parsing a file, ``ABM2xx`` checking what the playbook says.
+Ranges: ``ABM1xx`` reading and parsing a file, ``ABM2xx`` checking what the playbook says,
+``ABM3xx`` what its goal/decision graph shows (:mod:`abmdsl.graph`).
 
 >>> CODES["ABM201"].title
 'Unknown name'
@@ -510,6 +511,38 @@ _TABLE: list[tuple[str, Severity, str, str]] = [
         "The header sets the currency the playbook counts money in, and every amount is in it. "
         "An amount in another currency cannot be added to or compared with the others without "
         "a rate; convert it yourself, or change the header's `currency`.",
+    ),
+    # ------------------------------------------------------------ the goal/decision graph
+    (
+        "ABM301",
+        _W,
+        "A goal no KPI measures",
+        "A goal at the bottom of the goal tree is what the pilot works on, so some KPI must "
+        "show whether it was reached: write `measured by KPI` in the goal, or `measures GOAL` "
+        "in the KPI. Choose a pre-sale metric the pilot can reach within its horizon, such as "
+        "the seed's tender invitations, not a deal that closes months later.",
+    ),
+    (
+        "ABM302",
+        _W,
+        "A goal measured only by KPIs out of reach",
+        "Every KPI that measures this goal is out of the pilot's reach: it has no target, so "
+        "it cannot tell whether the goal was met, or the funnel stage it counts cannot happen "
+        "before the horizon ends. The earliest day is counted from the first touch of the "
+        "earliest cadence (the start of the plan stage it runs in) along the fastest chain of "
+        "`convert` delays in `simulate`; the note shows the chain. Measure the goal by an "
+        "earlier stage of the funnel, or give the KPI a target.",
+    ),
+    (
+        "ABM303",
+        _E,
+        "Sub-goals that cannot add up to their parent",
+        "Sub-goals split their parent between directions, so together they must make the "
+        "whole of it: amounts (`contributes 200000 USD`) must reach the parent's target in "
+        "money, and need one to be taken from; shares and amounts together must make 100%; "
+        "sub-goals that set their own targets on the parent's metric (`target contracts >= 2`) "
+        "must reach the parent's target when added up, each sub-goal that sets none counting "
+        "with its share of it.",
     ),
 ]
 

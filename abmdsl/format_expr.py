@@ -218,6 +218,14 @@ def _research(node: ast.Research) -> str:
     return f"research {duration(node.per_account)} per account{contact}"
 
 
+def _tier_cadence(node: ast.TierCadence) -> str:
+    if node.from_week is not None:
+        return f"cadence {node.cadence.name} from week {node.from_week}"
+    if node.from_date is not None:
+        return f"cadence {node.cadence.name} from {node.from_date.value.isoformat()}"
+    return f"cadence {node.cadence.name}"
+
+
 def _target(node: ast.Target) -> str:
     via = f" via {node.via.metric.name} at {percent(node.via.rate)}" if node.via else ""
     return f"target {node.metric.name} {node.op} {expr(node.value)}{via}"
@@ -231,7 +239,21 @@ def _step(node: ast.Step) -> str:
     text = f"{when}: {node.channel.name} to {names(node.audience)}{title(node.note)}"
     if node.refers_to is not None:
         text += f" refers to touch {node.refers_to}"
-    return text + (f" by {node.owner.name}" if node.owner is not None else "")
+    text += f" by {node.owner.name}" if node.owner is not None else ""
+    if node.variants:
+        text += f" variants {{ {' '.join(_variant(v) for v in node.variants)} }}"
+    return text
+
+
+def _variant(node: ast.Variant) -> str:
+    share = f" {percent(node.share)}" if node.share is not None else ""
+    return f"{node.name.name}{share} {quote(node.note)}"
+
+
+def _limit(node: ast.TouchLimit | ast.TimeLimit) -> str:
+    if isinstance(node, ast.TouchLimit):
+        return f"{node.count} touches per day"
+    return f"{duration(node.amount)} per {node.per}"
 
 
 def _kpi_target(node: ast.KpiTarget) -> str:
@@ -270,7 +292,7 @@ LINES: dict[type, Callable[[Any], str]] = {  # node type of a one-line item → 
     ast.Grouping: _grouping,
     ast.Research: _research,
     ast.Budget: lambda n: f"budget {money(n.amount)} per account",
-    ast.TierCadence: lambda n: f"cadence {n.cadence.name}",
+    ast.TierCadence: _tier_cadence,
     ast.Holdout: lambda n: (
         f"holdout {percent(n.share)}" + ("" if n.seed is None else f" seed {n.seed}")
     ),
@@ -282,8 +304,11 @@ LINES: dict[type, Callable[[Any], str]] = {  # node type of a one-line item → 
     ast.Funnel: lambda n: f"funnel {n.stage.name}",
     ast.Step: _step,
     ast.StopRule: lambda n: f"{n.mode}{' account' if n.account else ''} on {n.event.name}",
+    ast.Recontact: lambda n: f"recontact after {n.days} business days",
     ast.Roles: lambda n: f"roles {names(n.names)}",
     ast.Raci: lambda n: f"{n.role} {names(n.names)}",
+    ast.PlanCapacity: lambda n: f"capacity {n.role.name} {', '.join(_limit(x) for x in n.limits)}",
+    ast.PlanBudget: lambda n: f"budget {money(n.amount)}",
     ast.KpiTarget: _kpi_target,
     ast.KpiWarn: lambda n: f"warn {n.op} {expr(n.value)}",
     ast.Measures: lambda n: f"measures {n.goal.name}",

@@ -21,9 +21,13 @@ The canonical layout — the language has exactly one:
   ranked by expr desc``, the order printed only where one was written (``None`` and ``desc``
   are different trees); ``research 3 h per account, 1 h per contact``.
 * Steps: ``touch 1 on day 1: gift to c_level "note" refers to touch 1 by owner`` or
-  ``day 3: email to c_minus_1``; stop rules: ``stop on reply``, ``pause account on meeting``.
+  ``day 3: email to c_minus_1``, with A/B variants on the same line:
+  ``variants { a 50% "Problem first" b "Case first" }``; stop rules: ``stop on reply``,
+  ``pause account on meeting``; ``recontact after 2 business days``. A tier's cadence:
+  ``cadence warmup from week 6`` or ``from 2027-02-15``.
 * Plan stages: ``stage name "title" weeks 4..5 {``, or ``week 3`` when both weeks are the
-  same; RACI lines ``accountable sponsor, bdr``.
+  same; RACI lines ``accountable sponsor, bdr``; ``capacity bdr 40 touches per day, 30 h per
+  week`` (limits in the order written); ``budget 25000 USD``.
 * A KPI with items: ``kpi name "title" =``, then the expression on the next line and each
   ``target``/``warn``/``measures`` on a line of its own, all indented two spaces. A KPI with
   no items is one line, ``kpi name "title" = expr``, like a baseline.

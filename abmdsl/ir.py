@@ -76,6 +76,8 @@ class TierIR(IRNode):
     research_per_contact_min: Decimal | None = None
     budget_per_account: Decimal | None = None
     cadence: str | None = None
+    cadence_from_week: int | None = None  # the tier's own cadence start, a pilot week
+    cadence_from_date: dt.date | None = None  # … or a date
     holdout: Decimal | None = None
     holdout_seed: int | None = None
 
@@ -102,6 +104,12 @@ class GoalIR(IRNode):
     funnel: str | None = None
 
 
+class VariantIR(IRNode):
+    name: str
+    share: Decimal  # a fraction; the shares of a step's variants add up to 1
+    note: str
+
+
 class StepIR(IRNode):
     touch: int
     day: int
@@ -110,6 +118,7 @@ class StepIR(IRNode):
     note: str | None = None
     refers_to: int | None = None
     owner: str | None = None
+    variants: tuple[VariantIR, ...] = ()  # an A/B test of the step; () when there is none
 
 
 class StopRuleIR(IRNode):
@@ -124,6 +133,7 @@ class CadenceIR(IRNode):
     days: int
     steps: tuple[StepIR, ...]
     stop_rules: tuple[StopRuleIR, ...] = ()
+    recontact_days: int | None = None  # business days between two touches to one contact
 
 
 class StageIR(IRNode):
@@ -134,10 +144,20 @@ class StageIR(IRNode):
     raci: dict[str, tuple[str, ...]]  # responsible/accountable/consulted/informed → roles
 
 
+class RoleCapacityIR(IRNode):
+    """What one role can do: touches a day, hours a day or a week (None: not limited)."""
+
+    touches_per_day: int | None = None
+    hours_per_day: Decimal | None = None
+    hours_per_week: Decimal | None = None
+
+
 class PlanIR(IRNode):
     title: str | None
     roles: tuple[str, ...]
     stages: tuple[StageIR, ...]
+    capacity: dict[str, RoleCapacityIR] = {}  # role → its limits
+    budget: Decimal | None = None  # the pilot's budget, in the playbook's currency
 
 
 class KpiIR(IRNode):

@@ -251,7 +251,7 @@ class ToAst:
     def dataset_name(self, meta: Meta, children: list[Any]) -> str:
         return str(children[0])
 
-    key = type_name = order = stop_mode = scope = raci_role = cost_unit = dataset_name
+    key = type_name = order = stop_mode = scope = raci_role = cost_unit = period = dataset_name
     aggregate_name = unit = dataset_name
 
     def dataset(self, meta: Meta, children: list[Any]) -> ast.Dataset:
@@ -363,7 +363,14 @@ class ToAst:
         return _make(ast.Budget, self._span(meta), amount=children[0])
 
     def tier_cadence(self, meta: Meta, children: list[Any]) -> ast.TierCadence:
-        return _make(ast.TierCadence, self._span(meta), cadence=self._ident(children[0]))
+        start = dict([children[1]]) if len(children) > 1 else {}
+        return _make(ast.TierCadence, self._span(meta), cadence=self._ident(children[0]), **start)
+
+    def from_week(self, meta: Meta, children: list[Any]) -> tuple[str, int]:
+        return ("from_week", self._int(children[0]))
+
+    def from_date(self, meta: Meta, children: list[Any]) -> tuple[str, ast.DateLit]:
+        return ("from_date", self._date(children[0]))
 
     def holdout(self, meta: Meta, children: list[Any]) -> ast.Holdout:
         seed = int(children[1]) if len(children) > 1 else None
@@ -456,6 +463,19 @@ class ToAst:
     def owner(self, meta: Meta, children: list[Any]) -> tuple[str, ast.Ident]:
         return ("owner", self._ident(children[0]))
 
+    def variants(self, meta: Meta, children: list[Any]) -> tuple[str, list[ast.Variant]]:
+        return ("variants", children)
+
+    def variant(self, meta: Meta, children: list[Any]) -> ast.Variant:
+        share = self._percent_token(children[1]) if len(children) == 3 else None
+        return _make(
+            ast.Variant,
+            self._span(meta),
+            name=self._ident(children[0]),
+            share=share,
+            note=unquote(children[-1]),
+        )
+
     def stop_rule(self, meta: Meta, children: list[Any]) -> ast.StopRule:
         return _make(
             ast.StopRule,
@@ -464,6 +484,9 @@ class ToAst:
             account=len(children) == 3,
             event=self._ident(children[-1]),
         )
+
+    def recontact(self, meta: Meta, children: list[Any]) -> ast.Recontact:
+        return _make(ast.Recontact, self._span(meta), days=self._int(children[0]))
 
     def plan(self, meta: Meta, children: list[Any]) -> ast.Plan:
         title, rest = _strings(children)
@@ -484,6 +507,23 @@ class ToAst:
             last_week=last,
             raci=rest[1:],
         )
+
+    def plan_capacity(self, meta: Meta, children: list[Any]) -> ast.PlanCapacity:
+        return _make(
+            ast.PlanCapacity,
+            self._span(meta),
+            role=self._ident(children[0]),
+            limits=children[1:],
+        )
+
+    def touch_limit(self, meta: Meta, children: list[Any]) -> ast.TouchLimit:
+        return _make(ast.TouchLimit, self._span(meta), count=self._int(children[0]))
+
+    def time_limit(self, meta: Meta, children: list[Any]) -> ast.TimeLimit:
+        return _make(ast.TimeLimit, self._span(meta), amount=children[0], per=children[1])
+
+    def plan_budget(self, meta: Meta, children: list[Any]) -> ast.PlanBudget:
+        return _make(ast.PlanBudget, self._span(meta), amount=children[0])
 
     def weeks(self, meta: Meta, children: list[Any]) -> tuple[int, int]:
         return self._int(children[0]), self._int(children[-1])

@@ -381,7 +381,11 @@ def _tier() -> st.SearchStrategy[Tokens]:
         _seq("group", "by", _name(), "into", ranges(), "clusters", sizes),
         _seq("research", durations(), "per", "account", research_contact),
         _seq("budget", money(), "per", "account"),
-        _seq("cadence", _name()),
+        _seq(
+            "cadence",
+            _name(),
+            _maybe(_seq("from", st.one_of(_seq("week", _int()), dates().map(lambda d: [d])))),
+        ),
         _seq("holdout", _pct(), _maybe(_seq("seed", _int()))),
     )
     condition = st.one_of(_seq("when", _expr()), st.just(["otherwise"]))
@@ -418,11 +422,18 @@ def _cadence() -> st.SearchStrategy[Tokens]:
         _title(),
         _maybe(_seq("refers", "to", "touch", _int(1, 20))),
         _maybe(_seq("by", _name())),
+        _maybe(_seq("variants", "{", _variants(), "}")),
     )
     mode = st.sampled_from(["stop", "pause"]).map(lambda m: [m])
     stop = _seq(mode, _maybe(st.just(["account"])), "on", _name())
     header = _seq("cadence", _name(), _title(), "over", _int(1, 30), "business", "days")
-    return _block(header, st.one_of(step, stop))
+    recontact = _seq("recontact", "after", _int(), "business", "days")
+    return _block(header, st.one_of(step, stop, recontact))
+
+
+def _variants() -> st.SearchStrategy[Tokens]:
+    variant = _seq(_name(), _maybe(_pct()), strings().map(lambda s: [s]))
+    return st.lists(variant, min_size=1, max_size=3).map(lambda vs: [t for v in vs for t in v])
 
 
 def _plan() -> st.SearchStrategy[Tokens]:
@@ -430,7 +441,14 @@ def _plan() -> st.SearchStrategy[Tokens]:
     raci = _seq(role.map(lambda r: [r]), _names())
     weeks = st.one_of(_seq("weeks", _int(1, 13), "..", _int(1, 13)), _seq("week", _int(1, 13)))
     stage = _block(_seq("stage", _name(), _title(), weeks), raci)
-    return _block(_seq("plan", _title()), st.one_of(_seq("roles", _names()), stage))
+    limit = st.one_of(
+        _seq(_int(), "touches", "per", "day"),
+        _seq(durations(), "per", st.sampled_from(["day", "week"]).map(lambda p: [p])),
+    )
+    limits = st.lists(limit, min_size=1, max_size=3).map(_joined)
+    capacity = _seq("capacity", _name(), limits)
+    items = st.one_of(_seq("roles", _names()), stage, capacity, _seq("budget", money()))
+    return _block(_seq("plan", _title()), items)
 
 
 def _kpi() -> st.SearchStrategy[Tokens]:

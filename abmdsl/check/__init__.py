@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from .. import ast
 from ..diagnostics import Diagnostic, has_errors
+from ..graph.build import remember
 from ..ir import Playbook
 from .cadences import check_cadences, check_plan
 from .context import Context
@@ -23,7 +24,7 @@ from .links import check_links
 from .scoring import check_scores, declare_scores
 from .simulation import check_channels_assumed, check_simulation
 from .tiers import check_tiers
-from .usage import check_cycles, check_unused
+from .usage import check_cycles, check_goal_cascade, check_graph, check_unused
 
 STAGES: list[tuple[str, Callable[[Context], None]]] = [
     ("version", check_version),
@@ -43,7 +44,9 @@ STAGES: list[tuple[str, Callable[[Context], None]]] = [
     ("simulation", check_simulation),
     ("channels", check_channels_assumed),
     ("examples", check_examples),
+    ("graph", check_graph),  # after every check that builds a part of the IR
     ("cycles", check_cycles),
+    ("goal cascade", check_goal_cascade),
     ("unused", check_unused),  # last: every other check marks what it uses
 ]
 
@@ -63,33 +66,9 @@ def check(modules: list[ast.Module]) -> tuple[Playbook | None, list[Diagnostic]]
     diagnostics = sorted(ctx.diagnostics, key=Diagnostic.sort_key)
     if has_errors(diagnostics):
         return None, diagnostics
-    return _playbook(ctx), diagnostics
-
-
-def _playbook(ctx: Context) -> Playbook:
-    ir = ctx.ir
-    return Playbook(
-        title=ir["title"],
-        version=ir["version"],
-        start=ir["start"],
-        horizon_days=ir["horizon_days"],
-        calendar=ir["calendar"],
-        currency=ir["currency"],
-        holidays=ir["holidays"],
-        workdays=ir["workdays"],
-        fields=ir["fields"],
-        scores=ir["scores"],
-        tiers=ir["tiers"],
-        goals=ir["goals"],
-        cadences=ir["cadences"],
-        plan=ir["plan"],
-        kpis=ir["kpis"],
-        baselines=ir["baselines"],
-        verdict=ir["verdict"],
-        simulation=ir["simulation"],
-        examples=ir["examples"],
-        sources=tuple(m.path for m in ctx.modules),
-    )
+    playbook = ctx.playbook()
+    remember(playbook, ctx.ir["graph"])  # built once: later stages ask `graph_of(playbook)`
+    return playbook, diagnostics
 
 
 __all__ = ["STAGES", "Context", "check"]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from .. import ast
 from ..ir import CadenceIR, PlanIR, StageIR, StepIR, StopRuleIR
+from .capacity import plan_limits
 from .context import Context
+from .variants import check_variants
 
 CHANNELS = (
     "email",
@@ -63,8 +65,33 @@ def _cadence(ctx: Context, cadence: ast.Cadence) -> CadenceIR:
         days=cadence.days,
         steps=tuple(steps),
         stop_rules=tuple(stops),
+        recontact_days=_recontact(ctx, cadence),
         span=cadence.name.span,
     )
+
+
+def _recontact(ctx: Context, cadence: ast.Cadence) -> int | None:
+    """The re-contact window: at least one business day, said once."""
+    windows = [i for i in cadence.items if isinstance(i, ast.Recontact)]
+    for extra in windows[1:]:
+        ctx.error(
+            "ABM226",
+            f"`{cadence.name.name}` says `recontact after` twice",
+            extra.span,
+            "keep one of them",
+            notes=(("said first here", windows[0].span),),
+        )
+    if not windows:
+        return None
+    if windows[0].days < 1:
+        ctx.error(
+            "ABM211",
+            "a re-contact window of no days holds nothing back",
+            windows[0].span,
+            "e.g. `recontact after 2 business days`, or remove the line",
+        )
+        return None
+    return windows[0].days
 
 
 def _step(ctx: Context, cadence: ast.Cadence, step: ast.Step, before: list[StepIR]) -> StepIR:
@@ -93,6 +120,7 @@ def _step(ctx: Context, cadence: ast.Cadence, step: ast.Step, before: list[StepI
         note=step.note,
         refers_to=step.refers_to,
         owner=step.owner.name if step.owner else None,
+        variants=check_variants(ctx, step.variants),
         span=step.span,
     )
 
@@ -181,7 +209,11 @@ def check_plan(ctx: Context) -> None:
             continue
         stages.append(_stage(ctx, stage))
     ctx.ir["plan"] = PlanIR(
-        title=plan.title, roles=tuple(sorted(declared)), stages=tuple(stages), span=plan.span
+        title=plan.title,
+        roles=tuple(sorted(declared)),
+        stages=tuple(stages),
+        span=plan.span,
+        **plan_limits(ctx, plan.items),
     )
     ctx.ir["role_decls"] = roles
     _check_roles(ctx, declared, declared_any=bool(roles))

@@ -9,6 +9,7 @@ from typing import Any
 
 from .. import ast
 from ..diagnostics import Diagnostic, closest, error, warning
+from ..ir import Playbook
 from ..numbers import plain
 from ..span import Span
 from ..typecheck import FIELD_TYPES, RESERVED_WORDS, Checker, Scope, Type
@@ -36,6 +37,37 @@ class Context:
 
     def of(self, kind: type) -> list[Any]:
         return self.statements.get(kind, [])
+
+    def playbook(self, validate: bool = True) -> Playbook:
+        """The IR built so far as a :class:`Playbook`.
+
+        Unvalidated, it may hold what erroneous statements left behind: whole-playbook checks
+        (the graph) read it before the checker knows whether the playbook is correct.
+        """
+        ir = self.ir
+        fields = {
+            "title": ir["title"],
+            "version": ir["version"],
+            "start": ir["start"],
+            "horizon_days": ir["horizon_days"],
+            "calendar": ir["calendar"],
+            "currency": ir["currency"],
+            "holidays": ir["holidays"],
+            "workdays": ir["workdays"],
+            "fields": ir["fields"],
+            "scores": ir["scores"],
+            "tiers": ir["tiers"],
+            "goals": ir["goals"],
+            "cadences": ir["cadences"],
+            "plan": ir["plan"],
+            "kpis": ir["kpis"],
+            "baselines": ir["baselines"],
+            "verdict": ir["verdict"],
+            "simulation": ir["simulation"],
+            "examples": ir.get("examples", ()),
+            "sources": tuple(m.path for m in self.modules),
+        }
+        return Playbook(**fields) if validate else Playbook.model_construct(**fields)
 
     def error(
         self,

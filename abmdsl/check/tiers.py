@@ -15,6 +15,7 @@ from ..numbers import plain
 from ..span import Span
 from ..typecheck import Scope
 from .bounds import Interval, Region, covers, region
+from .capacity import cadence_start
 from .context import Context
 from .scoring import natural_ranges
 
@@ -79,7 +80,7 @@ def _tier_item(ctx: Context, item: ast.TierItem, scope: Scope) -> dict[str, obje
         return {"budget_per_account": item.amount.amount}
     if isinstance(item, ast.TierCadence):
         ctx.ir.setdefault("cadence_refs", []).append(item.cadence)
-        return {"cadence": item.cadence.name}
+        return {"cadence": item.cadence.name, **cadence_start(ctx, item)}
     return {
         "holdout": ctx.percent(item.share, "a holdout", "holdout 10%"),
         "holdout_seed": item.seed,

@@ -1,107 +1,34 @@
-"""Whole-playbook checks: cycles between definitions and definitions nothing uses."""
+"""Whole-playbook checks, read off the goal/decision graph (:mod:`abmdsl.graph`).
+
+Input: the context once every other check has run. Output: the graph, kept in the context for
+:func:`abmdsl.check.check` to hand on, and its diagnostics: circles between definitions
+(ABM212), goal arithmetic that cannot add up and goals no reachable KPI measures (ABM301–303),
+and definitions nothing uses (ABM236).
+"""
 
 from __future__ import annotations
 
-from ..span import Span
+from ..graph.build import build_graph
+from ..graph.cascade import check_cascade
+from ..graph.checks import cycles, unused
 from .context import Context
-from .kpis import names_in
 
 
-def dependencies(ctx: Context) -> dict[str, list[tuple[str, Span | None]]]:
-    """Definition → the definitions its expressions use (scores, KPIs, baselines)."""
-    deps: dict[str, list[tuple[str, Span | None]]] = {}
-    scores = ctx.ir.get("scores", {})
-    for score in scores.values():
-        deps[score.name] = [
-            (n.id, n.span) for c in score.criteria for n in names_in(c.expr) if n.id in scores
-        ]
-    defined = {**ctx.ir.get("kpis", {}), **ctx.ir.get("baselines", {})}
-    for name, node in defined.items():
-        deps[name] = [(n.id, n.span) for n in names_in(node.expr) if n.id in defined]
-    return deps
+def check_graph(ctx: Context) -> None:
+    """Build the graph once, from the playbook as checked so far (errors and all)."""
+    ctx.ir["graph"] = build_graph(ctx.playbook(validate=False))
 
 
 def check_cycles(ctx: Context) -> None:
-    deps = dependencies(ctx)
-    state: dict[str, int] = {}  # 1: on the current path, 2: done
-    for start in sorted(deps):
-        if state.get(start):
-            continue
-        path: list[str] = [start]
-        stack = [iter(deps[start])]
-        state[start] = 1
-        while stack:
-            step = next(stack[-1], None)
-            if step is None:
-                state[path.pop()] = 2
-                stack.pop()
-                continue
-            name, span = step
-            if state.get(name) == 1:
-                _report_cycle(ctx, path[path.index(name) :], name, span, deps)
-            elif not state.get(name) and name in deps:
-                state[name] = 1
-                path.append(name)
-                stack.append(iter(deps[name]))
+    ctx.diagnostics.extend(cycles(ctx.ir["graph"]))
 
 
-def _report_cycle(
-    ctx: Context,
-    cycle: list[str],
-    back: str,
-    span: Span | None,
-    deps: dict[str, list[tuple[str, Span | None]]],
-) -> None:
-    """One error naming the whole circle, with a note at each step of it."""
-    shown = " → ".join(f"`{name}`" for name in [*cycle, back])
-    steps = list(zip(cycle, [*cycle[1:], back], strict=True))
-    notes = tuple((f"`{a}` uses `{b}` here", _first_use(deps, a, b)) for a, b in steps)
-    kinds = {ctx.definitions.get(name, ("definition", None))[0] for name in cycle}
-    what = f"{kinds.pop()}s" if len(kinds) == 1 else "definitions"
-    ctx.error(
-        "ABM212",
-        f"these {what} depend on each other in a circle: {shown}",
-        span,
-        "break the circle: compute one of them without the others",
-        notes=notes,
-    )
-
-
-def _first_use(deps: dict[str, list[tuple[str, Span | None]]], user: str, used: str) -> Span | None:
-    return next((s for name, s in deps[user] if name == used), None)
+def check_goal_cascade(ctx: Context) -> None:
+    ctx.diagnostics.extend(check_cascade(ctx.playbook(validate=False), ctx.ir["graph"]))
 
 
 def check_unused(ctx: Context) -> None:
-    used = ctx.used
-    for name, score in ctx.ir.get("scores", {}).items():
-        if name not in used:
-            ctx.warn(
-                "ABM236",
-                f"the score `{name}` is never used by a tier",
-                score.span,
-                "use it in a tier's condition or ranking, or remove it",
-            )
-    for name, cadence in ctx.ir.get("cadences", {}).items():
-        if name not in used:
-            ctx.warn(
-                "ABM236",
-                f"the cadence `{name}` is not given to any tier",
-                cadence.span,
-                f"add `cadence {name}` to a tier, or remove it",
-            )
-    for name, baseline in ctx.ir.get("baselines", {}).items():
-        if name not in used:
-            ctx.warn(
-                "ABM236",
-                f"the baseline `{name}` is never compared with",
-                baseline.span,
-                "use it in a KPI's target, or remove it",
-            )
-    for role in ctx.ir.get("role_decls", []):
-        if "role:" + role.name not in used:
-            ctx.warn(
-                "ABM236",
-                f"the role `{role.name}` has nothing to do in the plan",
-                role.span,
-                "give it a RACI line or a cadence step, or remove it",
-            )
+    # A misspelt use is reported where it is written; `ctx.used` holds the name it was meant to
+    # be, so that definition is not also called unused.
+    roles = ctx.ir.get("role_decls", [])
+    ctx.diagnostics.extend(unused(ctx.ir["graph"], roles, ctx.used))

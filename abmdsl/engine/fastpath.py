@@ -65,6 +65,14 @@ def _paren(node: exp.Expression) -> exp.Expression:
     return node if isinstance(node, exp.Column | exp.Literal | exp.Paren) else exp.Paren(this=node)
 
 
+def wide(node: exp.Expression) -> exp.Expression:
+    """``node`` typed ``BIGINT``. Columns are cast where they are read (:func:`field`), so
+    anything that reads one is ``BIGINT`` already; an expression of literals only is 32-bit
+    in most engines (``CASE WHEN f THEN 50000 ELSE 1 END``), and products of two such overflow
+    long before 10^18."""
+    return node if node.find(exp.Column) else exp.Cast(this=node, to=BIGINT.copy())
+
+
 def _aligned(values: list[Scaled]) -> list[Scaled] | None:
     scale = max(v.scale for v in values)
     out = [rescale(v, scale) for v in values]
@@ -138,7 +146,11 @@ def _binary(low: Lowering, expr: ast.Binary) -> Scaled | None:
         scale, bound = left.scale + right.scale, left.bound * right.bound
         if not _fits(bound, scale):
             return None
-        return Scaled(exp.Mul(this=_paren(left.sql), expression=_paren(right.sql)), scale, bound)
+        return Scaled(
+            exp.Mul(this=_paren(_wider(left.sql, right.sql)), expression=_paren(right.sql)),
+            scale,
+            bound,
+        )
     if expr.op == "/":
         return None  # a quotient needs rounding: the general path does it
     pair = _aligned([left, right])
@@ -146,10 +158,15 @@ def _binary(low: Lowering, expr: ast.Binary) -> Scaled | None:
         return None
     kind = exp.Add if expr.op == "+" else exp.Sub
     return Scaled(
-        kind(this=_paren(pair[0].sql), expression=_paren(pair[1].sql)),
+        kind(this=_paren(_wider(pair[0].sql, pair[1].sql)), expression=_paren(pair[1].sql)),
         pair[0].scale,
         left.bound + right.bound,
     )
+
+
+def _wider(left: exp.Expression, right: exp.Expression) -> exp.Expression:
+    """``left``, widened if neither side reads a column (else the engine widens the other)."""
+    return left if right.find(exp.Column) else wide(left)
 
 
 def _if(low: Lowering, expr: ast.If) -> Scaled | None:
@@ -158,9 +175,8 @@ def _if(low: Lowering, expr: ast.If) -> Scaled | None:
     if pair is None:
         return None
     bound = None if then.bound is None or else_.bound is None else max(then.bound, else_.bound)
-    case = exp.Case(
-        ifs=[exp.If(this=low.boolean(expr.cond), true=pair[0].sql)], default=pair[1].sql
-    )
+    then_sql, else_sql = pair[0].sql, _wider(pair[1].sql, pair[0].sql)
+    case = exp.Case(ifs=[exp.If(this=low.boolean(expr.cond), true=then_sql)], default=else_sql)
     return Scaled(case, pair[0].scale, bound)
 
 
@@ -172,6 +188,8 @@ def _call(low: Lowering, expr: ast.Call) -> Scaled | None:
     if aligned is None:
         return None
     sql = [a.sql for a in aligned]
+    if not any(a.find(exp.Column) for a in sql):
+        sql[0] = wide(sql[0])
     bounds = [a.bound for a in args]  # type: ignore[union-attr]
     if expr.func == "abs":
         return Scaled(exp.Abs(this=sql[0]), aligned[0].scale, bounds[0])
@@ -223,7 +241,9 @@ _NUMBER_RULES: dict[str, Callable[..., Scaled | None]] = {
 def field(name: str, low: Decimal | None, high: Decimal | None) -> Scaled:
     """An ``int`` field: its own column, scale 0, bounded by its declared range if any."""
     bound = None if low is None or high is None else max(abs(low), abs(high))
-    return Scaled(column(name), 0, bound)
+    # Files may hold narrow integers (an INT8 column of 0..5): widen before any arithmetic,
+    # since 35 × 5 overflows eight bits. A BIGINT column is left as it is by the engine.
+    return Scaled(exp.Cast(this=column(name), to=BIGINT.copy()), 0, bound)
 
 
 def to_decimal(value: Scaled) -> exp.Expression:

@@ -3,6 +3,11 @@
 Input: a checked playbook and the paths of the accounts (and optionally contacts) files.
 Output: a :class:`Run` holding the tiered accounts as an Arrow table (one row per input
 account, in input order), the provenance of the run and per-account contact counts.
+
+The query is run without its final ``ORDER BY``: DuckDB returns the rows in runs of
+consecutive input rows (a join hands back whole chunks, in whatever order its threads finish
+them), and putting the runs back in place is a zero-copy slice per run, where a sort in SQL
+would move every value of every column (seconds at 10M accounts; see docs/performance.md).
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from typing import TYPE_CHECKING
 
 from ..__about__ import __version__
 from ..ir import Playbook
-from .tiering import tiering_query
+from .steps import STEP
+from .tiering import ROW, tiering_query
 
 if TYPE_CHECKING:
     import duckdb
@@ -82,7 +88,7 @@ def run_playbook(
     report = load_dataset(
         con, accounts, "accounts", playbook.fields.get("accounts", {}), "accounts"
     )
-    query = tiering_query(playbook, "accounts", report.extra_columns)
+    query = tiering_query(playbook, "accounts", report.extra_columns, ordered=False)
     data_hash = report.sha256
     if contacts is not None:
         contacts_report = load_dataset(
@@ -90,9 +96,86 @@ def run_playbook(
         )
         query = _with_contact_counts(playbook, query)
         data_hash = hashlib.sha256((data_hash + contacts_report.sha256).encode()).hexdigest()
-    table = con.sql(query.sql("duckdb")).to_arrow_table()
+    table = in_input_order(con.sql(duckdb_sql(query)).to_arrow_table())
     provenance = Provenance(playbook_hash(sources), data_hash)
     return Run(playbook, table, provenance, list(report.extra_columns), contacts is not None)
+
+
+def tier_table(
+    playbook: Playbook,
+    con: duckdb.DuckDBPyConnection,
+    table: str = "accounts",
+    extra_columns: list[str] | tuple[str, ...] = (),
+) -> pa.Table:
+    """Tier the accounts of ``table`` (or view) on ``con``, in input order.
+
+    Args:
+        playbook: a checked playbook.
+        con: a DuckDB connection that holds ``table``.
+        table: the declared fields of the accounts (integers of any width: the query widens
+            them), then ``extra_columns``, then ``__row``, numbering the accounts from 1.
+        extra_columns: columns passed through untouched.
+
+    Returns:
+        One row per account, ordered by ``__row``; see :func:`tiering_query` for the columns.
+        Nothing is validated here: :func:`run_playbook` loads and checks a file first.
+    """
+    query = tiering_query(playbook, table, extra_columns, ordered=False)
+    return in_input_order(con.sql(duckdb_sql(query)).to_arrow_table())
+
+
+def duckdb_sql(query: exp.Select) -> str:
+    """The query as DuckDB SQL, telling DuckDB which CTEs to keep.
+
+    DuckDB keeps (materializes) a CTE that several others read, and otherwise merges it into
+    its reader. Left to itself it would keep the first scoring step, with every column of
+    every account, and score each account once per tier. Keeping only ``__population`` (a
+    few narrow columns) and merging the scoring steps into their readers reads the file
+    twice (once narrow) and scores once per read: a fifth less work on the seed pilot.
+    """
+    from sqlglot import exp
+
+    from .populations import POPULATION
+
+    hinted = query.copy()
+    for cte in hinted.find_all(exp.CTE):
+        if cte.alias == POPULATION:
+            cte.set("materialized", True)
+        elif cte.alias.startswith(STEP):
+            cte.set("materialized", False)
+    return hinted.sql("duckdb")
+
+
+def in_input_order(table: pa.Table, column: str = ROW, runs_at_most: float = 0.001) -> pa.Table:
+    """``table`` sorted by ``column``, whose values are distinct (row numbers).
+
+    Rows that come in long runs of consecutive numbers are put in order by moving whole runs
+    (zero-copy slices); when there are more than ``runs_at_most`` × rows runs, the table is
+    sorted instead.
+
+    >>> import pyarrow as pa
+    >>> t = pa.table({"__row": [4, 5, 6, 1, 2, 3], "x": list("defabc")})
+    >>> in_input_order(t).column("x").to_pylist()
+    ['a', 'b', 'c', 'd', 'e', 'f']
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    rows = table.num_rows
+    if rows < 2:
+        return table
+    numbers = table.column(column)
+    steps = pc.subtract(numbers.slice(1), numbers.slice(0, rows - 1))
+    breaks = pc.indices_nonzero(pc.not_equal(steps, 1)).to_pylist()
+    if not breaks:
+        return table
+    if len(breaks) > runs_at_most * rows:
+        return table.sort_by(column)
+    starts = [0, *(b + 1 for b in breaks)]
+    ends = [*starts[1:], rows]
+    firsts = pc.take(numbers, pa.array(starts)).to_pylist()
+    runs = sorted(zip(firsts, starts, ends, strict=True))
+    return pa.concat_tables([table.slice(start, end - start) for _, start, end in runs])
 
 
 def contact_link(playbook: Playbook) -> str | None:
@@ -137,5 +220,4 @@ def _with_contact_counts(playbook: Playbook, query: exp.Select) -> exp.Select:
             on=exp.EQ(this=column(key.name, "q"), expression=column("account", "c")),
             join_type="LEFT",
         )
-        .order_by(column("__row", "q"))
     )

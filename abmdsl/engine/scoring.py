@@ -17,7 +17,7 @@ from sqlglot import exp
 
 from ..check.kpis import names_in
 from ..ir import Playbook, ScoreIR
-from .fastpath import Lowering, Scaled, literal, rescale, to_decimal
+from .fastpath import Lowering, Scaled, literal, rescale, to_decimal, wide
 from .fastpath import field as int_field
 from .sqlgen import Columns, column, decimal, to_sql
 from .steps import Steps
@@ -96,7 +96,7 @@ def _scaled_points(scope: Scope, score: ScoreIR, criteria: list[Scaled]) -> list
     out = []
     for criterion, value in zip(score.criteria, criteria, strict=True):
         name = points_column(score.name, criterion.name)
-        out.append(exp.alias_(value.sql, _fast(name), quoted=True))
+        out.append(exp.alias_(wide(value.sql), _fast(name), quoted=True))
         as_column = Scaled(column(_fast(name)), value.scale, value.bound)
         scope.columns.attrs[(score.name, criterion.name)] = to_decimal(as_column)  # type: ignore[index]
         scope.finals[name] = to_decimal(as_column)

@@ -25,6 +25,19 @@ from collections.abc import Sequence
 from sqlglot import exp
 
 from ..ir import Playbook, TierIR
+from .populations import (
+    GROUP_RANK,
+    IDENTITY,
+    SIZE,
+    Side,
+    constrained,
+    fits_of,
+    position_of,
+    ranking,
+    rows_cte,
+    side_ctes,
+    when,
+)
 from .scoring import Scope, points_column, score_steps
 from .sqlgen import column
 from .steps import Steps
@@ -42,12 +55,15 @@ def tiering_query(
     table: str = "accounts",
     extra_columns: Sequence[str] = (),
     row_numbers: bool = True,
+    ordered: bool = True,
 ) -> exp.Select:
     """The whole tiering as one query over ``table``.
 
     ``table`` holds the declared fields, ``extra_columns`` (passed through untouched) and,
     with ``row_numbers``, ``__row``: the position of the account in its file, which orders
-    the result. Without it (a warehouse table) the result is ordered by the key.
+    the result. Without it (a warehouse table) the result is ordered by the key. With
+    ``ordered=False`` the query has no ``ORDER BY`` and the caller puts the rows in order
+    (:func:`abmdsl.engine.run.tier_table` does, much faster than a sort in SQL).
 
     >>> from abmdsl.api import compile_text
     >>> p = compile_text('playbook "P" { horizon 90 days }\\n'
@@ -64,207 +80,219 @@ def tiering_query(
     builder = Steps(playbook, key, exp.select(), table, [*declared, *extra_columns, *own])
     scope = score_steps(builder)
     _condition_step(builder, scope)
-    builder.then(*_initial_outputs())
-    for index, tier in enumerate(playbook.tiers):
-        _tier_step(builder, index, tier)
+    identity = ROW if row_numbers else key
+    sides = side_ctes(builder, identity)
+    _join_step(builder, identity, sides)
+    _assigned_step(builder)
+    _reason_step(builder, sides)
+    _output_step(builder, sides)
     _holdout_step(builder)
-    return _final(builder, scope, declared, list(extra_columns), own)
-
-
-def _when(index: int) -> str:
-    return f"__when_{index}"
-
-
-def _ranking(index: int) -> str:
-    return f"__rank_by_{index}"
+    order = (own[0] if own else key) if ordered else None
+    return _final(builder, scope, declared, list(extra_columns), own, order)
 
 
 def _condition_step(builder: Steps, scope: Scope) -> None:
     projections: list[exp.Expression] = []
     for index, tier in enumerate(builder.playbook.tiers):
         condition = exp.true() if tier.when is None else scope.lowering.boolean(tier.when)
-        projections.append(exp.alias_(condition, _when(index), quoted=True))
+        projections.append(exp.alias_(condition, when(index), quoted=True))
         if tier.capacity is not None and tier.capacity.rank_by is not None:
             projections.append(
-                exp.alias_(scope.number(tier.capacity.rank_by), _ranking(index), quoted=True)
+                exp.alias_(scope.number(tier.capacity.rank_by), ranking(index), quoted=True)
             )
     builder.then(*projections)
 
 
-def _initial_outputs() -> list[exp.Expression]:
-    nulls = {
-        TIER: "VARCHAR",
-        CLUSTER: "VARCHAR",
-        RANK: "BIGINT",
-        DEMOTED_FROM: "VARCHAR",
-        DEMOTION: "VARCHAR",
-    }
-    return [
-        exp.alias_(exp.Cast(this=exp.Null(), to=exp.DataType.build(kind)), name, quoted=True)
-        for name, kind in nulls.items()
-    ]
+def _group_size(index: int) -> str:
+    return f"__group_size_{index}"
 
 
-def _is_true(node: exp.Expression) -> exp.Expression:
-    return exp.Is(this=node, expression=exp.true())
+def _group_rank(index: int) -> str:
+    return f"__group_rank_{index}"
 
 
-def _tier_step(builder: Steps, index: int, tier: TierIR) -> None:
-    open_ = exp.and_(
-        exp.Is(this=column(TIER), expression=exp.Null()), _is_true(column(_when(index)))
-    )
-    eligible = f"__eligible_{index}"
-    builder.then(exp.alias_(open_, eligible, quoted=True))
-    order = _order(builder, index, tier)
-    position: str | None = None
-    if tier.capacity is not None or tier.grouping is not None:
-        # Ranking sorts the accounts; a tier that neither caps nor clusters needs no order.
-        position = f"__position_{index}"
-        builder.then(exp.alias_(_row_number([column(eligible)], order), position, quoted=True))
-    fits: exp.Expression = _is_true(column(eligible))
-    reason: exp.Expression = exp.Null()
+def _assigned(index: int) -> str:
+    return f"__assigned_{index}"
+
+
+def _reason(index: int) -> str:
+    return f"__reason_{index}"
+
+
+def _join_step(builder: Steps, identity: str, sides: list[Side]) -> None:
+    """Every account, with what the side CTEs know about it (NULL: they do not list it)."""
+    rows = rows_cte(builder, sides)
+    joins: list[tuple[str, exp.Expression]] = []
+    projections: list[exp.Expression] = []
+    if rows is not None:
+        joins.append((rows, _on(builder, rows, identity, IDENTITY)))
+    for side in sides:
+        index = side.index
+        projections.append(_named(column(position_of(index), rows), position_of(index)))
+        if side.fitting is not None:
+            projections.append(_named(_is_true(column(fits_of(index), rows)), fits_of(index)))
+        if side.groups is not None:
+            field = side.tier.grouping.field  # type: ignore[union-attr]
+            joins.append((side.groups, _on(builder, side.groups, field, field)))
+            projections.append(_named(column(SIZE, side.groups), _group_size(index)))
+            projections.append(_named(column(GROUP_RANK, side.groups), _group_rank(index)))
+    builder.then_joined(joins, *projections)
+
+
+def _on(builder: Steps, side: str, mine: str, theirs: str) -> exp.Expression:
+    return exp.EQ(this=column(mine, builder.current), expression=column(theirs, side))
+
+
+def _named(node: exp.Expression, name: str) -> exp.Expression:
+    return exp.alias_(node, name, quoted=True)
+
+
+def _assigned_step(builder: Steps) -> None:
+    """``__assigned_<i>``: the account meets tier i's condition and got a place in it (never
+    NULL). An account can meet several; the first such tier takes it."""
+    projections = []
+    for index, tier in enumerate(builder.playbook.tiers):
+        if tier.grouping is not None:
+            taken: exp.Expression = column(fits_of(index))
+        elif tier.capacity is not None:
+            limit = exp.Literal.number(tier.capacity.limit)
+            taken = _is_true(exp.LTE(this=column(position_of(index)), expression=limit))
+        else:
+            taken = _is_true(column(when(index)))
+        projections.append(_named(taken, _assigned(index)))
+    builder.then(*projections)
+
+
+def _eligible(index: int) -> exp.Expression:
+    """Tier i's condition holds and no earlier tier took the account."""
+    taken = [column(_assigned(earlier)) for earlier in range(index)]
+    condition = _is_true(column(when(index)))
+    if not taken:
+        return condition
+    return exp.and_(condition, exp.Not(this=exp.Paren(this=exp.or_(*taken))))
+
+
+def _reason_step(builder: Steps, sides: list[Side]) -> None:
+    """``__reason_<i>``: why an account eligible for tier i did not get a place in it."""
+    projections = [_named(_why_not(side), _reason(side.index)) for side in sides]
+    if projections:
+        builder.then(*projections)
+
+
+def _why_not(side: Side) -> exp.Expression:
+    tier, index = side.tier, side.index
+    checks: list[tuple[exp.Expression, exp.Expression]] = []
     if tier.capacity is not None:
-        assert position is not None
-        over = exp.GT(this=column(position), expression=exp.Literal.number(tier.capacity.limit))
-        reason = _reason(
-            exp.and_(fits.copy(), over.copy()),
-            _text(f"{tier.name} is full: at most {tier.capacity.limit} accounts, this one ranks "),
-            column(position),
+        over = exp.GT(
+            this=column(position_of(index)), expression=exp.Literal.number(tier.capacity.limit)
         )
-        fits = exp.and_(fits, exp.Not(this=over))
+        text = _concat(
+            f"{tier.name} is full: at most {tier.capacity.limit} accounts, this one ranks ",
+            column(position_of(index)),
+        )
+        checks.append((_is_true(over), text))
     if tier.grouping is not None:
-        fits, reason = _grouping_steps(builder, index, tier, fits, reason, order)
-    _assign(builder, tier, fits, reason, position)
-
-
-def _order(builder: Steps, index: int, tier: TierIR) -> list[exp.Ordered]:
-    key = exp.Ordered(this=column(builder.key), desc=False, nulls_first=False)
-    if tier.capacity is None or tier.capacity.rank_by is None:
-        return [key]
-    ranked = exp.Ordered(
-        this=column(_ranking(index)), desc=tier.capacity.descending, nulls_first=False
-    )
-    return [ranked, key]
-
-
-def _row_number(partition: list[exp.Expression], order: list[exp.Ordered]) -> exp.Expression:
-    return exp.Window(
-        this=exp.RowNumber(),
-        partition_by=partition,
-        order=exp.Order(expressions=[o.copy() for o in order]),
-    )
-
-
-def _text(value: str) -> exp.Expression:
-    return exp.Literal.string(value)
-
-
-def _reason(when: exp.Expression, *parts: exp.Expression) -> exp.Expression:
-    text = (
-        exp.DPipe(
-            this=parts[0], expression=exp.Cast(this=parts[1], to=exp.DataType.build("VARCHAR"))
+        eligible = (
+            exp.Not(this=exp.Is(this=column(position_of(index)), expression=exp.Null()))
+            if tier.capacity is not None
+            else _eligible(index)
         )
-        if len(parts) > 1
-        else parts[0]
-    )
-    return exp.Case(ifs=[exp.If(this=when, true=text)], default=exp.Null())
+        misfit = _misfit(tier, index)
+        checks.append((exp.and_(eligible, exp.Not(this=column(fits_of(index)))), misfit))
+    return exp.Case(ifs=[exp.If(this=c, true=r) for c, r in checks], default=exp.Null())
 
 
-def _grouping_steps(
-    builder: Steps,
-    index: int,
-    tier: TierIR,
-    fits: exp.Expression,
-    reason: exp.Expression,
-    order: list[exp.Ordered],
-) -> tuple[exp.Expression, exp.Expression]:
+def _misfit(tier: TierIR, index: int) -> exp.Expression:
+    """Why an eligible account within the capacity did not get a place in a cluster."""
     grouping = tier.grouping
     assert grouping is not None
-    value = column(grouping.field)
-    candidate = f"__candidate_{index}"
-    builder.then(
-        exp.alias_(
-            exp.and_(fits, exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null()))),
-            candidate,
-            quoted=True,
-        )
-    )
-    size, member, group_rank = f"__group_size_{index}", f"__member_{index}", f"__group_rank_{index}"
-    in_group = [column(candidate), value.copy()]
-    builder.then(
-        exp.alias_(
-            exp.Window(this=exp.Count(this=exp.Star()), partition_by=in_group), size, quoted=True
-        ),
-        exp.alias_(_row_number(in_group, order), member, quoted=True),
-    )
-    big_enough = exp.GTE(this=column(size), expression=exp.Literal.number(grouping.min_size or 1))
-    builder.then(
-        exp.alias_(
-            exp.Window(
-                this=exp.DenseRank(),
-                partition_by=[column(candidate), big_enough.copy()],
-                order=exp.Order(
-                    expressions=[
-                        exp.Ordered(this=column(size), desc=True),
-                        exp.Ordered(this=value.copy()),
-                    ]
-                ),
-            ),
-            group_rank,
-            quoted=True,
-        )
-    )
-    named = exp.Cast(this=value.copy(), to=exp.DataType.build("VARCHAR"))
+    named = exp.Cast(this=column(grouping.field), to=exp.DataType.build("VARCHAR"))
+    size, rank = column(_group_size(index)), column(_group_rank(index))
+    big_enough = exp.GTE(this=size.copy(), expression=exp.Literal.number(grouping.min_size or 1))
     checks = [
         (
-            exp.Not(this=_is_true(column(candidate))),
+            exp.Is(this=column(grouping.field), expression=exp.Null()),
             _text(f"no value of {grouping.field} to form a cluster of {tier.name}"),
         ),
         (
-            exp.Not(this=big_enough.copy()),
+            exp.Not(this=big_enough),
             _concat(
                 f'its {grouping.field} group "',
                 named,
                 '" has ',
-                column(size),
+                size.copy(),
                 f" accounts, fewer than the {grouping.min_size} a cluster of {tier.name} needs",
             ),
         ),
         (
-            exp.GT(this=column(group_rank), expression=exp.Literal.number(grouping.max_clusters)),
+            exp.GT(this=rank, expression=exp.Literal.number(grouping.max_clusters)),
             _concat(
                 f"{tier.name} keeps its {grouping.max_clusters} largest clusters; the "
                 f'{grouping.field} group "',
                 named.copy(),
                 '" (',
-                column(size),
+                size.copy(),
                 " accounts) is not one of them",
             ),
         ),
     ]
-    if grouping.max_size is not None:
-        checks.append(
-            (
-                exp.GT(this=column(member), expression=exp.Literal.number(grouping.max_size)),
-                _concat(
-                    f'the {tier.name} cluster "',
-                    named.copy(),
-                    f'" is full at {grouping.max_size} accounts',
-                ),
-            )
+    full = (
+        _concat(
+            f'the {tier.name} cluster "', named.copy(), f'" is full at {grouping.max_size} accounts'
         )
-    misfit = exp.Case(ifs=[exp.If(this=c, true=r) for c, r in checks], default=exp.Null())
-    group_reason = exp.Case(ifs=[exp.If(this=_is_true(fits.copy()), true=misfit)], default=reason)
-    still = exp.and_(
-        _is_true(column(candidate)),
-        big_enough,
-        exp.LTE(this=column(group_rank), expression=exp.Literal.number(grouping.max_clusters)),
+        if grouping.max_size is not None
+        else exp.Null()
     )
-    if grouping.max_size is not None:
-        still = exp.and_(
-            still, exp.LTE(this=column(member), expression=exp.Literal.number(grouping.max_size))
-        )
-    return still, group_reason
+    return exp.Case(ifs=[exp.If(this=c, true=r) for c, r in checks], default=full)
+
+
+def _output_step(builder: Steps, sides: list[Side]) -> None:
+    tiers = list(enumerate(builder.playbook.tiers))
+    first = [(column(_assigned(i)), t) for i, t in tiers]
+    reasons = [(column(_reason(s.index)), s.tier) for s in sides]
+    demoted = [(exp.Not(this=exp.Is(this=r, expression=exp.Null())), t) for r, t in reasons]
+    builder.then(
+        _named(_first(first, lambda i, t: _text(t.name), "VARCHAR"), TIER),
+        _named(_first(first, lambda i, t: _cluster_of(t), "VARCHAR"), CLUSTER),
+        _named(_first(first, _rank_of, "BIGINT"), RANK),
+        _named(_first(demoted, lambda i, t: _text(t.name), "VARCHAR"), DEMOTED_FROM),
+        _named(_coalesce([r.copy() for r, _ in reasons]), DEMOTION),
+    )
+
+
+def _first(cases, value, kind: str) -> exp.Expression:
+    """The value for the first case that holds, in tier order; a typed NULL when none does."""
+    null = exp.Cast(this=exp.Null(), to=exp.DataType.build(kind))
+    ifs = [exp.If(this=c.copy(), true=value(n, t)) for n, (c, t) in enumerate(cases)]
+    return exp.Case(ifs=ifs, default=null) if ifs else null
+
+
+def _cluster_of(tier: TierIR) -> exp.Expression:
+    if tier.grouping is None:
+        return exp.Cast(this=exp.Null(), to=exp.DataType.build("VARCHAR"))
+    return exp.Cast(this=column(tier.grouping.field), to=exp.DataType.build("VARCHAR"))
+
+
+def _rank_of(index: int, tier: TierIR) -> exp.Expression:
+    if constrained(tier):
+        return column(position_of(index))
+    return exp.Cast(this=exp.Null(), to=exp.DataType.build("BIGINT"))
+
+
+def _coalesce(values: list[exp.Expression]) -> exp.Expression:
+    null = exp.Cast(this=exp.Null(), to=exp.DataType.build("VARCHAR"))
+    if not values:
+        return null
+    return exp.Coalesce(this=values[0], expressions=values[1:]) if len(values) > 1 else values[0]
+
+
+def _is_true(node: exp.Expression) -> exp.Expression:
+    operand = node if isinstance(node, exp.Column) else exp.Paren(this=node)
+    return exp.Is(this=operand, expression=exp.true())
+
+
+def _text(value: str) -> exp.Expression:
+    return exp.Literal.string(value)
 
 
 def _concat(*parts: str | exp.Expression) -> exp.Expression:
@@ -277,52 +305,6 @@ def _concat(*parts: str | exp.Expression) -> exp.Expression:
     for node in nodes[1:]:
         result = exp.DPipe(this=result, expression=node)
     return result
-
-
-def _assign(
-    builder: Steps,
-    tier: TierIR,
-    fits: exp.Expression,
-    reason: exp.Expression,
-    position: str | None,
-) -> None:
-    assigned = _is_true(fits)
-    name = _text(tier.name)
-    cluster = (
-        exp.Cast(this=column(tier.grouping.field), to=exp.DataType.build("VARCHAR"))
-        if tier.grouping
-        else exp.Null()
-    )
-    builder.then(
-        exp.alias_(_case(assigned, name, column(TIER)), TIER, quoted=True),
-        exp.alias_(_case(assigned.copy(), cluster, column(CLUSTER)), CLUSTER, quoted=True),
-        exp.alias_(
-            _case(assigned.copy(), column(position) if position else exp.Null(), column(RANK)),
-            RANK,
-            quoted=True,
-        ),
-        exp.alias_(
-            exp.Coalesce(
-                this=column(DEMOTED_FROM),
-                expressions=[
-                    _case(
-                        exp.Not(this=exp.Is(this=reason.copy(), expression=exp.Null())),
-                        name.copy(),
-                        exp.Null(),
-                    )
-                ],
-            ),
-            DEMOTED_FROM,
-            quoted=True,
-        ),
-        exp.alias_(
-            exp.Coalesce(this=column(DEMOTION), expressions=[reason]), DEMOTION, quoted=True
-        ),
-    )
-
-
-def _case(when: exp.Expression, then: exp.Expression, default: exp.Expression) -> exp.Expression:
-    return exp.Case(ifs=[exp.If(this=when, true=then)], default=default)
 
 
 HOLDOUT_SEED = "abm"
@@ -367,7 +349,12 @@ def _holdout_step(builder: Steps) -> None:
 
 
 def _final(
-    builder: Steps, scope: Scope, declared: list[str], extras: list[str], own: list[str]
+    builder: Steps,
+    scope: Scope,
+    declared: list[str],
+    extras: list[str],
+    own: list[str],
+    order: str | None,
 ) -> exp.Select:
     points = [
         points_column(s.name, c.name) for s in builder.playbook.scores.values() for c in s.criteria
@@ -377,6 +364,7 @@ def _final(
         exp.alias_(scope.finals[n], n, quoted=True) if n in scope.finals else column(n)
         for n in wanted
     ]
-    query = builder.query.select(*outputs, copy=False)
-    order = column(own[0] if own else builder.key)
-    return query.from_(builder.current, copy=False).order_by(exp.Ordered(this=order), copy=False)
+    query = builder.query.select(*outputs, copy=False).from_(builder.current, copy=False)
+    if order is None:
+        return query
+    return query.order_by(exp.Ordered(this=column(order)), copy=False)

@@ -175,3 +175,134 @@ def demoted(workspace: Workspace, key: str, tier: str, reason: str) -> None:
 @then(parsers.parse('no file "{name}" was written'))
 def not_written(workspace: Workspace, name: str) -> None:
     assert not (workspace.root / name).exists()
+
+
+# ---------------------------------------------------------------- schedules (`abm schedule`)
+
+
+@given(parsers.parse('contacts in "{name}":'))
+def contacts_table(workspace: Workspace, name: str, datatable: list[list[str]]) -> None:
+    _write(workspace, name, "\n".join(";".join(row) for row in datatable) + "\n")
+
+
+@given(parsers.parse('the bundled sample data in "{folder}"'))
+def sample_data(workspace: Workspace, folder: str) -> None:
+    shutil.copytree(PLAYBOOKS / "data", workspace.root / folder)
+
+
+def _touches(workspace: Workspace, name: str = "touches.csv") -> list[dict[str, str]]:
+    import csv
+
+    with (workspace.root / name).open(encoding="utf-8") as stream:
+        return list(csv.DictReader(stream))
+
+
+@then(parsers.parse("{count:d} touches are scheduled"))
+def touch_count(workspace: Workspace, count: int) -> None:
+    assert len(_touches(workspace)) == count
+
+
+@then(parsers.parse('contact "{contact}" gets a {channel} at touch {touch:d} on {date}'))
+@then(parsers.parse('contact "{contact}" gets an {channel} at touch {touch:d} on {date}'))
+def contact_gets(workspace: Workspace, contact: str, channel: str, touch: int, date: str) -> None:
+    rows = [r for r in _touches(workspace) if r["contact"] == contact and r["touch"] == str(touch)]
+    assert [(r["channel"], r["date"]) for r in rows] == [(channel, date)], rows
+
+
+@then(parsers.parse('contact "{contact}" gets no {channel}'))
+def contact_gets_no(workspace: Workspace, contact: str, channel: str) -> None:
+    rows = _touches(workspace)
+    assert not [r for r in rows if (r["contact"], r["channel"]) == (contact, channel)]
+
+
+@then(parsers.parse("touch {touch:d} falls on business day {day:d} of the cadence"))
+def touch_on_day(workspace: Workspace, touch: int, day: int) -> None:
+    days = {r["cadence_day"] for r in _touches(workspace) if r["touch"] == str(touch)}
+    assert days == {str(day)}
+
+
+@then(parsers.parse("the {level} contacts get touch {touch:d} as a {channel} on {date}"))
+def level_gets(workspace: Workspace, level: str, touch: int, channel: str, date: str) -> None:
+    rows = [r for r in _touches(workspace) if r["touch"] == str(touch)]
+    assert rows and {(r["contact_level"], r["channel"], r["date"]) for r in rows} == {
+        (level, channel, date)
+    }
+
+
+@then("every touch after the first refers back to touch 1")
+def refers_to_first(workspace: Workspace) -> None:
+    assert {r["refers_to"] for r in _touches(workspace) if r["touch"] != "1"} == {"1"}
+
+
+@then(parsers.parse('no touch falls on a weekend or public holiday of "{country}"'))
+def on_working_days(workspace: Workspace, country: str) -> None:
+    import datetime as dt
+
+    import holidays
+
+    days_off = holidays.country_holidays(country, years=range(2026, 2029))
+    for row in _touches(workspace):
+        day = dt.date.fromisoformat(row["date"])
+        assert day not in days_off, row
+        assert day.weekday() < 5 or day in days_off.weekend_workdays, row
+
+
+@then(parsers.parse("no touch is dated {date}"))
+def not_on(workspace: Workspace, date: str) -> None:
+    assert date not in {r["date"] for r in _touches(workspace)}
+
+
+@then(parsers.parse('account "{key}" gets no touches'))
+def no_touches(workspace: Workspace, key: str) -> None:
+    assert key not in {r["account"] for r in _touches(workspace)}
+
+
+@then(parsers.parse('stage "{stage}" runs from {start} to {end}'))
+def stage_dates(workspace: Workspace, stage: str, start: str, end: str) -> None:
+    import csv
+
+    with (workspace.root / "plan.csv").open(encoding="utf-8") as stream:
+        stages = {r["stage"]: r for r in csv.DictReader(stream)}
+    assert (stages[stage]["start"], stages[stage]["end"]) == (start, end)
+
+
+@then(parsers.parse('the calendar "{name}" has {count:d} events, each on a touch\'s day'))
+def calendar_events(workspace: Workspace, name: str, count: int) -> None:
+    import icalendar
+
+    events = icalendar.Calendar.from_ical((workspace.root / name).read_bytes()).walk("VEVENT")
+    assert len(events) == count
+    days = {r["date"] for r in _touches(workspace)}
+    assert {e.decoded("DTSTART").isoformat() for e in events} <= days
+
+
+# ---------------------------------------------------------------- the goal tree (`abm goals`)
+_CHILD_GOAL = re.compile(r"^(?:[│ ]  )*[├└]─ (\S+)")
+_ROOT_GOAL = re.compile(r"^([^\s│├└]\S*)(?:  |$)")
+
+
+def _goal_lines(workspace: Workspace, goal: str) -> list[str]:
+    """The detail lines `abm goals` printed under one goal of the tree."""
+    sections: dict[str, list[str]] = {}
+    current: str | None = None
+    for line in workspace.output.splitlines():
+        header = _CHILD_GOAL.match(line) or _ROOT_GOAL.match(line)
+        if header:
+            current = header.group(1)
+            sections[current] = []
+        elif current is not None:
+            sections[current].append(line.strip("│ "))
+    assert goal in sections, workspace.output
+    return sections[goal]
+
+
+@then(parsers.parse('goal "{goal}" declares "{target}"'))
+def goal_declares(workspace: Workspace, goal: str, target: str) -> None:
+    lines = [" ".join(line.split()) for line in _goal_lines(workspace, goal)]
+    assert f"{target} declared" in lines, workspace.output
+
+
+@then(parsers.parse('goal "{goal}" derives "{target}" by "{rule}"'))
+def goal_derives(workspace: Workspace, goal: str, target: str, rule: str) -> None:
+    lines = [" ".join(line.split()) for line in _goal_lines(workspace, goal)]
+    assert f"{target} derived: {rule}" in lines, workspace.output

@@ -139,3 +139,29 @@ def test_a_stage_named_twice_points_at_the_first() -> None:
         "the plan already has a stage `a`",
         "the first one is here",
     )
+
+
+def test_a_recontact_window_reaches_the_ir() -> None:
+    result = compile_text(
+        PRELUDE + cadence("day 1: email to c_level", "recontact after 2 business days"), "p.abm"
+    )
+    assert result.ok, result.diagnostics
+    assert result.playbook is not None
+    assert result.playbook.cadences["warmup"].recontact_days == 2
+
+
+def test_a_recontact_window_of_no_days_is_refused() -> None:
+    diagnostics = check(cadence("day 1: email to c_level", "recontact after 0 business days"))
+    assert messages(diagnostics, "ABM211") == ["a re-contact window of no days holds nothing back"]
+
+
+def test_a_recontact_window_is_said_once() -> None:
+    diagnostics = check(
+        cadence(
+            "day 1: email to c_level",
+            "recontact after 2 business days",
+            "recontact after 3 business days",
+        )
+    )
+    assert messages(diagnostics, "ABM226") == ["`warmup` says `recontact after` twice"]
+    assert diagnostics[0].notes[0][1] is not None

@@ -45,7 +45,7 @@ def test_the_issue_asks_for_at_least_30_documented_codes() -> None:
 def test_codes_sit_in_their_ranges_in_order() -> None:
     assert list(CODES) == sorted(CODES)
     for code, entry in CODES.items():
-        assert re.fullmatch(r"ABM[12]\d\d", code)
+        assert re.fullmatch(r"ABM[123]\d\d", code)
         assert entry.code == code
 
 

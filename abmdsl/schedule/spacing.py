@@ -1,0 +1,62 @@
+"""The re-contact window in the schedule: a contact's touches at least N business days apart.
+
+Input: a connection holding the touches (a table with ``slot``, the business day counted from
+the cadence start, and ``moved``) and the cadences' ``recontact after N business days``.
+Output: a query giving the same touches, each contact's later touches moved later where they
+came too soon, in the order they had.
+
+The rule as a loop is ``day(i) = max(slot(i), day(i − 1) + N)`` over a contact's touches in
+order (day, then touch number). Unrolled, ``day(i) = N·i + max(slot(j) − N·j for j ≤ i)``: a
+running maximum, so it is one window function, not a loop.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from ..ir import Playbook
+
+if TYPE_CHECKING:
+    import duckdb
+
+WINDOWS = "schedule_recontact"
+
+
+def windows(playbook: Playbook) -> dict[str, int]:
+    """Cadence → its re-contact window in business days (cadences with one)."""
+    return {
+        name: c.recontact_days
+        for name, c in playbook.cadences.items()
+        if c.recontact_days is not None
+    }
+
+
+def register_windows(con: duckdb.DuckDBPyConnection, gaps: dict[str, int]) -> None:
+    con.register(
+        WINDOWS,
+        pa.table(
+            {
+                "cadence": pa.array(list(gaps), pa.string()),
+                "gap": pa.array(list(gaps.values()), pa.int64()),
+            }
+        ),
+    )
+
+
+def spaced_sql(source: str) -> str:
+    """A query over ``source`` with each contact's touches spread to the cadence's window
+    (registered as :data:`WINDOWS`); ``moved`` grows by the days a touch was moved."""
+    contact = "PARTITION BY account, contact, contact_row"
+    return (
+        "WITH spaced_in AS (SELECT t.*, g.gap, "
+        f"row_number() OVER ({contact} ORDER BY t.slot, t.touch) - 1 AS i "
+        f"FROM {source} t JOIN {WINDOWS} g ON g.cadence = t.cadence), "
+        "spaced_out AS (SELECT *, gap * i + max(slot - gap * i) OVER "
+        f"({contact} ORDER BY i ROWS UNBOUNDED PRECEDING) AS spaced FROM spaced_in) "
+        "SELECT * EXCLUDE (gap, i, spaced, slot, moved), CAST(spaced AS BIGINT) AS slot, "
+        "CAST(moved + spaced - slot AS INTEGER) AS moved FROM spaced_out "
+        "UNION ALL BY NAME "
+        f"SELECT * FROM {source} WHERE cadence NOT IN (SELECT cadence FROM {WINDOWS})"
+    )
