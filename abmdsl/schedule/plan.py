@@ -19,10 +19,6 @@ from .calendar import BusinessCalendar
 
 RACI = (("responsible", "R"), ("accountable", "A"), ("consulted", "C"), ("informed", "I"))
 
-CADENCE_WORDS = ("cadence", "каденц", "kadenc", "kadenz")
-"""A stage whose name or title holds one of these (any case) launches the cadences: the seed
-calls it "Cadence launch"; Russian, Polish and German playbooks say каденция, kadencja, Kadenz."""
-
 
 @dataclass(frozen=True)
 class DatedStage:
@@ -112,12 +108,12 @@ def _letters(role: str, stages: tuple[StageIR, ...]) -> dict[str, str]:
 def cadence_start(playbook: Playbook, start: dt.date, calendar: BusinessCalendar) -> CadenceStart:
     """Day 1 of every cadence: the first business day of the stage that launches cadences.
 
-    The stage is found by its words (see :data:`CADENCE_WORDS`); without such a stage the
-    cadences start with the pilot. A tier's own ``from week N`` or ``from DATE`` overrides
-    this one (:func:`tier_starts`).
+    The stage is the one the playbook's graph schedules the cadences in (its
+    ``scheduled-in`` edges, see :func:`abmdsl.graph.build.cadence_stages`), so the schedule
+    and the graph cannot disagree; without one the cadences start with the pilot. A tier's
+    own ``from week N`` or ``from DATE`` overrides this one (:func:`tier_starts`).
     """
-    stages = playbook.plan.stages if playbook.plan else ()
-    stage = next((s for s in stages if _mentions_cadence(s)), None)
+    stage = launch_stage(playbook)
     if stage is None:
         return CadenceStart(
             calendar.next_business_day(start),
@@ -132,9 +128,17 @@ def cadence_start(playbook: Playbook, start: dt.date, calendar: BusinessCalendar
     )
 
 
-def _mentions_cadence(stage: StageIR) -> bool:
-    text = f"{stage.name} {stage.title or ''}".casefold()
-    return any(word in text for word in CADENCE_WORDS)
+def launch_stage(playbook: Playbook) -> StageIR | None:
+    """The stage of the plan the graph schedules a cadence in, if any."""
+    from ..graph import graph_of
+
+    graph = graph_of(playbook)
+    stages = {s.name: s for s in (playbook.plan.stages if playbook.plan else ())}
+    for name in playbook.cadences:
+        for source, _, kind in graph.in_edges(f"cadence:{name}", data="kind"):
+            if kind == "scheduled-in":
+                return stages.get(source.removeprefix("stage:"))
+    return None
 
 
 def tier_starts(

@@ -72,7 +72,8 @@ def test_the_cadence_start_moves_to_the_next_business_day() -> None:
     # week 6 of a pilot starting on 29 March 2027 begins on Monday 3 May, a Polish holiday
     pb = compile_text(
         'playbook "P" { start 2027-03-29  horizon 90 days  calendar PL }\n'
-        "tier all otherwise\n"
+        "tier all otherwise { cadence warm }\n"
+        "cadence warm over 5 business days { day 1: email to c_level }\n"
         'plan { stage launch "Cadence launch" weeks 6..9 { accountable lead } }\n'
     ).playbook
     assert pb is not None
