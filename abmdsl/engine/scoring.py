@@ -15,7 +15,6 @@ from decimal import Decimal
 
 from sqlglot import exp
 
-from ..check.kpis import names_in
 from ..ir import Playbook, ScoreIR
 from .fastpath import Lowering, Scaled, literal, rescale, to_decimal, wide
 from .fastpath import field as int_field
@@ -160,22 +159,18 @@ def _weighted_sum(score: ScoreIR) -> exp.Expression:
 
 
 def score_layers(playbook: Playbook) -> list[list[ScoreIR]]:
-    """Scores in dependency order: each layer uses only scores of earlier layers."""
-    remaining = dict(playbook.scores)
-    done: set[str] = set()
-    layers: list[list[ScoreIR]] = []
-    while remaining:
-        layer = [
-            s
-            for s in remaining.values()
-            if all(
-                n.id in done or n.id not in playbook.scores
-                for c in s.criteria
-                for n in names_in(c.expr)
-            )
-        ]
-        layers.append(layer)  # the checker rules out cycles, so each layer is non-empty
-        for score in layer:
-            done.add(score.name)
-            del remaining[score.name]
+    """Scores in the playbook graph's evaluation order, grouped so that each layer uses only
+    scores of earlier layers (one query step computes a whole layer)."""
+    import networkx as nx
+
+    from ..graph import evaluation_order, graph_of
+
+    graph = graph_of(playbook)
+    depth: dict[str, int] = {}
+    for node in evaluation_order(graph, {"score"}):
+        needed = [depth[a] for a in nx.ancestors(graph, node) if a in depth]
+        depth[node] = 1 + max(needed, default=-1)
+    layers: list[list[ScoreIR]] = [[] for _ in range(1 + max(depth.values(), default=-1))]
+    for node, level in depth.items():
+        layers[level].append(playbook.scores[node.removeprefix("score:")])
     return layers
