@@ -1,9 +1,12 @@
-"""Benchmarks of `abm check` and of the CLI's start-up; figures go into docs/performance.md.
+"""Benchmarks of `abm check`, of the CLI's start-up and of tiering; figures go into
+docs/performance.md.
 
 Usage::
 
-    .venv/bin/python bench/run.py            # full run; rewrites the table in the doc
+    .venv/bin/python bench/run.py            # full run; rewrites the tables in the doc
     .venv/bin/python bench/run.py --quick    # a small smoke run; prints, writes nothing
+    .venv/bin/python bench/run.py --tiering  # only the tiering benchmark (1M and 10M)
+    .venv/bin/python bench/run.py --tiering --sizes 1000000   # only at 1M accounts
 
 What is measured (see docs/performance.md for why):
 
@@ -11,7 +14,9 @@ What is measured (see docs/performance.md for why):
   parse, AST, check), against Lark's bare parse of the same text with the same grammar,
   both in this process, best of N runs;
 * `abm --version` and `abm check` on the seed playbook as subprocesses, median of N runs;
-* the heaviest imports of `abm check`, from ``python -X importtime``.
+* the heaviest imports of `abm check`, from ``python -X importtime``;
+* tiering generated accounts read from Parquet with the seed pilot, against a hand-written
+  DuckDB query and Polars pipeline and the reference evaluator (see ``tiering.py``).
 """
 
 from __future__ import annotations
@@ -25,11 +30,13 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import tiering
 from generate import realistic_playbook
 
 from abmdsl.api import compile_text
@@ -39,6 +46,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "performance.md"
 SEED = ROOT / "playbooks" / "pharma_pilot.abm"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+TIERING_START, TIERING_END = "<!-- bench:tiering:start -->", "<!-- bench:tiering:end -->"
+TIERING_SIZES = (1_000_000, 10_000_000)
+TIERING_RUNS = {1_000_000: 5, 10_000_000: 3}  # best of; other sizes get 3
 RATIO_GOAL, COMPILE_GOAL, STARTUP_GOAL = 2.0, 1.0, 0.3
 
 
@@ -206,33 +216,70 @@ def table(rows: list[Row], imports: list[tuple[str, float]], settings: Settings)
     return "\n".join(lines)
 
 
-def write_doc(figures: str, doc: Path = DOC) -> None:
+def write_doc(figures: str, doc: Path = DOC, start: str = START, end: str = END) -> None:
     """Replace the figures between the markers of ``doc``, leaving its prose alone."""
-    block = f"{START}\n{figures}\n{END}"
+    block = f"{start}\n{figures}\n{end}"
     text = doc.read_text(encoding="utf-8") if doc.exists() else f"# Performance\n\n{block}\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + block + rest.split(END, 1)[1]
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        text = head + block + rest.split(end, 1)[1]
     elif block not in text:
         text = text.rstrip("\n") + f"\n\n{block}\n"
     doc.parent.mkdir(parents=True, exist_ok=True)
     doc.write_text(text, encoding="utf-8")
 
 
+def check_benchmark(settings: Settings, doc: Path | None) -> list[str]:
+    """The `abm check` and start-up figures; returns the goals missed."""
+    rows = compile_rows(settings) + process_rows(settings)
+    figures = table(rows, heaviest_imports(), settings)
+    print(figures)
+    if doc is not None:
+        write_doc(figures, doc)
+    return [row.what for row in rows if row.met is False]
+
+
+def tiering_benchmark(sizes: list[int], quick: bool, doc: Path | None) -> list[str]:
+    """The tiering figures (see tiering.py); returns the goals missed."""
+    if quick:
+        with tempfile.TemporaryDirectory(prefix="abm-bench-") as scratch:
+            results = tiering.quick(Path(scratch))
+    else:
+        runs = {size: TIERING_RUNS.get(size, 3) for size in sizes}
+        results = tiering.run_benchmark(sizes, runs)
+    figures = tiering.table(results, machine())
+    print(figures)
+    if doc is not None:
+        write_doc(figures, doc, TIERING_START, TIERING_END)
+    missed = [f"tiering: {name}" for name in ("abmdsl_same_columns", "abmdsl")]
+    return [
+        m
+        for m, n in zip(missed, ("abmdsl_same_columns", "abmdsl"), strict=True)
+        if not tiering.goals_met(results, n)
+    ]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--quick", action="store_true", help="a small smoke run; writes nothing")
     options.add_argument("--doc", type=Path, default=DOC, help="where the figures go")
+    options.add_argument("--tiering", action="store_true", help="only the tiering benchmark")
+    options.add_argument(
+        "--sizes",
+        default=",".join(str(n) for n in TIERING_SIZES),
+        help="numbers of accounts to tier, comma-separated (default: 1000000,10000000)",
+    )
     args = options.parse_args(argv)
-    settings = QUICK if args.quick else FULL
-    rows = compile_rows(settings) + process_rows(settings)
-    figures = table(rows, heaviest_imports(), settings)
-    print(figures)
-    if not args.quick:
-        write_doc(figures, args.doc)
-        print(f"\nwritten to {args.doc}", file=sys.stderr)
-    missed = [row.what for row in rows if row.met is False]
-    if missed:  # a figure, not a failure: machines differ; the doc says what to do
+    doc = None if args.quick else args.doc
+    missed = []
+    if not args.tiering:
+        missed += check_benchmark(QUICK if args.quick else FULL, doc)
+        print()
+    sizes = [int(n.replace("_", "")) for n in args.sizes.split(",")]
+    missed += tiering_benchmark(sizes, args.quick, doc)
+    if doc is not None:
+        print(f"\nwritten to {doc}", file=sys.stderr)
+    if missed and not args.quick:  # a figure, not a failure: machines differ; see the doc
         print("\nbench: goals not met: " + "; ".join(missed), file=sys.stderr)
     return 0
 

@@ -32,6 +32,8 @@ def _bench_module(name: str) -> ModuleType:
 
 run = _bench_module("run")
 realistic_playbook = _bench_module("generate").realistic_playbook
+tiering = _bench_module("tiering")
+generated = _bench_module("accounts")
 
 
 def test_bench_quick_prints_the_table() -> None:
@@ -48,6 +50,9 @@ def test_bench_quick_prints_the_table() -> None:
     assert "`compile_text`" in done.stdout
     assert "`abm --version`" in done.stdout
     assert "Heaviest imports" in done.stdout
+    assert "| (a) DuckDB SQL by hand |" in done.stdout
+    assert "| (b) Polars by hand |" in done.stdout
+    assert "The reference evaluator tiered 2,000 accounts" in done.stdout
 
 
 def test_the_generated_playbook_is_clean_and_as_long_as_asked() -> None:
@@ -64,3 +69,46 @@ def test_write_doc_replaces_only_the_figures(tmp_path: Path) -> None:
     assert doc.read_text() == (
         f"# Perf\n\nprose\n\n{run.START}\nnew figures\n{run.END}\n\nmore prose\n"
     )
+
+
+def test_the_tiering_benchmark_runs_and_checks_every_engine(tmp_path: Path) -> None:
+    results = tiering.run_benchmark([3_000], {3_000: 1}, tmp_path, peaks=False, reference_rows=500)
+    assert set(results.timings[3_000].seconds) == set(tiering.ENGINES)
+    assert results.timings[3_000].rows == 3_000
+    assert results.reference.rows == 500
+    shown = tiering.table(results, "a test machine")
+    assert "| abmdsl: compiled query over the Parquet file, whole output |" in shown
+
+
+def test_the_check_catches_a_different_tier(tmp_path: Path) -> None:
+    """The benchmark's verification is not a no-op: one account moved is one too many."""
+    import pyarrow as pa
+    import pytest
+
+    path = generated.write_accounts(2_000, tmp_path / "accounts.parquet", seed=5)
+    playbook = tiering.seed_playbook()
+    want = tiering.abmdsl_full(playbook, path)
+    tiering.verify("polars", tiering.polars_by_hand(playbook, path), want)
+    tiering.verify("duckdb", tiering.duckdb_by_hand(playbook, path), want)
+    tiers = want.column("tier").to_pylist()
+    tiers[tiers.index("bulk")] = "cluster"
+    moved = want.set_column(want.schema.get_field_index("tier"), "tier", pa.array(tiers))
+    with pytest.raises(tiering.Mismatch):
+        tiering.verify("moved", moved, want)
+    with pytest.raises(tiering.Mismatch):
+        tiering.verify_order("reversed", want.take(pa.array(range(1_999, -1, -1))))
+
+
+def test_generated_accounts_are_reproducible_and_narrow() -> None:
+    first, again = generated.accounts(5_000, seed=9), generated.accounts(5_000, seed=9)
+    assert first.equals(again)
+    assert first.schema.field("info_openness").type == "int8"
+    assert len(set(first.column("account_id").to_pylist())) == 5_000
+    assert not generated.accounts(5_000, seed=10).equals(first)
+
+
+def test_the_doc_has_the_tiering_figures_between_their_markers() -> None:
+    text = (ROOT / "docs" / "performance.md").read_text(encoding="utf-8")
+    figures = text.split(run.TIERING_START, 1)[1].split(run.TIERING_END)[0]
+    assert "| (a) DuckDB SQL by hand |" in figures
+    assert "Peak memory" in figures

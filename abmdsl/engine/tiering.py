@@ -25,22 +25,12 @@ from collections.abc import Sequence
 from sqlglot import exp
 
 from ..ir import Playbook, TierIR
-from .populations import (
-    GROUP_RANK,
-    IDENTITY,
-    SIZE,
-    Side,
-    constrained,
-    fits_of,
-    position_of,
-    ranking,
-    rows_cte,
-    side_ctes,
-    when,
-)
+from .clusters import no_value
+from .names import IDENTITY, MISFIT, fits_of, position_of, ranking, when
+from .populations import Side, constrained, rows_cte, side_ctes
 from .scoring import Scope, points_column, score_steps
 from .sqlgen import column
-from .steps import Steps
+from .steps import Steps, concat, text
 
 TIER, CLUSTER, RANK = "tier", "cluster", "rank"
 DEMOTED_FROM, DEMOTION, HOLDOUT = "demoted_from", "demotion", "holdout"
@@ -86,7 +76,6 @@ def tiering_query(
     _assigned_step(builder)
     _reason_step(builder, sides)
     _output_step(builder, sides)
-    _holdout_step(builder)
     order = (own[0] if own else key) if ordered else None
     return _final(builder, scope, declared, list(extra_columns), own, order)
 
@@ -103,12 +92,8 @@ def _condition_step(builder: Steps, scope: Scope) -> None:
     builder.then(*projections)
 
 
-def _group_size(index: int) -> str:
-    return f"__group_size_{index}"
-
-
-def _group_rank(index: int) -> str:
-    return f"__group_rank_{index}"
+def _misfit_of(index: int) -> str:
+    return f"__misfit_{index}"
 
 
 def _assigned(index: int) -> str:
@@ -117,6 +102,10 @@ def _assigned(index: int) -> str:
 
 def _reason(index: int) -> str:
     return f"__reason_{index}"
+
+
+def _demoted(index: int) -> str:
+    return f"__demoted_{index}"
 
 
 def _join_step(builder: Steps, identity: str, sides: list[Side]) -> None:
@@ -134,8 +123,7 @@ def _join_step(builder: Steps, identity: str, sides: list[Side]) -> None:
         if side.groups is not None:
             field = side.tier.grouping.field  # type: ignore[union-attr]
             joins.append((side.groups, _on(builder, side.groups, field, field)))
-            projections.append(_named(column(SIZE, side.groups), _group_size(index)))
-            projections.append(_named(column(GROUP_RANK, side.groups), _group_rank(index)))
+            projections.append(_named(column(MISFIT, side.groups), _misfit_of(index)))
     builder.then_joined(joins, *projections)
 
 
@@ -173,24 +161,33 @@ def _eligible(index: int) -> exp.Expression:
 
 
 def _reason_step(builder: Steps, sides: list[Side]) -> None:
-    """``__reason_<i>``: why an account eligible for tier i did not get a place in it."""
-    projections = [_named(_why_not(side), _reason(side.index)) for side in sides]
+    """``__demoted_<i>``: the account was eligible for tier i and got no place in it (never
+    NULL); ``__reason_<i>``: why. ``demoted_from`` reads the flags, so that only
+    ``demotion`` builds the texts (a text per demoted account is the costly part)."""
+    projections = []
+    for side in sides:
+        checks = _why_not(side)
+        demoted = exp.or_(*[c.copy() for c, _ in checks])
+        projections.append(_named(_is_true(demoted), _demoted(side.index)))
+        reason = exp.Case(ifs=[exp.If(this=c, true=r) for c, r in checks], default=exp.Null())
+        projections.append(_named(reason, _reason(side.index)))
     if projections:
         builder.then(*projections)
 
 
-def _why_not(side: Side) -> exp.Expression:
+def _why_not(side: Side) -> list[tuple[exp.Expression, exp.Expression]]:
+    """(condition, reason) pairs, in the order they are checked; each reason is a text."""
     tier, index = side.tier, side.index
     checks: list[tuple[exp.Expression, exp.Expression]] = []
     if tier.capacity is not None:
         over = exp.GT(
             this=column(position_of(index)), expression=exp.Literal.number(tier.capacity.limit)
         )
-        text = _concat(
+        full = concat(
             f"{tier.name} is full: at most {tier.capacity.limit} accounts, this one ranks ",
             column(position_of(index)),
         )
-        checks.append((_is_true(over), text))
+        checks.append((_is_true(over), full))
     if tier.grouping is not None:
         eligible = (
             exp.Not(this=exp.Is(this=column(position_of(index)), expression=exp.Null()))
@@ -199,64 +196,31 @@ def _why_not(side: Side) -> exp.Expression:
         )
         misfit = _misfit(tier, index)
         checks.append((exp.and_(eligible, exp.Not(this=column(fits_of(index)))), misfit))
-    return exp.Case(ifs=[exp.If(this=c, true=r) for c, r in checks], default=exp.Null())
+    return checks
 
 
 def _misfit(tier: TierIR, index: int) -> exp.Expression:
     """Why an eligible account within the capacity did not get a place in a cluster."""
     grouping = tier.grouping
     assert grouping is not None
-    named = exp.Cast(this=column(grouping.field), to=exp.DataType.build("VARCHAR"))
-    size, rank = column(_group_size(index)), column(_group_rank(index))
-    big_enough = exp.GTE(this=size.copy(), expression=exp.Literal.number(grouping.min_size or 1))
-    checks = [
-        (
-            exp.Is(this=column(grouping.field), expression=exp.Null()),
-            _text(f"no value of {grouping.field} to form a cluster of {tier.name}"),
-        ),
-        (
-            exp.Not(this=big_enough),
-            _concat(
-                f'its {grouping.field} group "',
-                named,
-                '" has ',
-                size.copy(),
-                f" accounts, fewer than the {grouping.min_size} a cluster of {tier.name} needs",
-            ),
-        ),
-        (
-            exp.GT(this=rank, expression=exp.Literal.number(grouping.max_clusters)),
-            _concat(
-                f"{tier.name} keeps its {grouping.max_clusters} largest clusters; the "
-                f'{grouping.field} group "',
-                named.copy(),
-                '" (',
-                size.copy(),
-                " accounts) is not one of them",
-            ),
-        ),
-    ]
-    full = (
-        _concat(
-            f'the {tier.name} cluster "', named.copy(), f'" is full at {grouping.max_size} accounts'
-        )
-        if grouping.max_size is not None
-        else exp.Null()
+    no_field = exp.Is(this=column(grouping.field), expression=exp.Null())
+    return exp.Case(
+        ifs=[exp.If(this=no_field, true=no_value(tier))], default=column(_misfit_of(index))
     )
-    return exp.Case(ifs=[exp.If(this=c, true=r) for c, r in checks], default=full)
 
 
 def _output_step(builder: Steps, sides: list[Side]) -> None:
     tiers = list(enumerate(builder.playbook.tiers))
     first = [(column(_assigned(i)), t) for i, t in tiers]
     reasons = [(column(_reason(s.index)), s.tier) for s in sides]
-    demoted = [(exp.Not(this=exp.Is(this=r, expression=exp.Null())), t) for r, t in reasons]
+    demoted = [(column(_demoted(s.index)), s.tier) for s in sides]
     builder.then(
-        _named(_first(first, lambda i, t: _text(t.name), "VARCHAR"), TIER),
+        _named(_first(first, lambda i, t: text(t.name), "VARCHAR"), TIER),
         _named(_first(first, lambda i, t: _cluster_of(t), "VARCHAR"), CLUSTER),
         _named(_first(first, _rank_of, "BIGINT"), RANK),
-        _named(_first(demoted, lambda i, t: _text(t.name), "VARCHAR"), DEMOTED_FROM),
+        _named(_first(demoted, lambda i, t: text(t.name), "VARCHAR"), DEMOTED_FROM),
         _named(_coalesce([r.copy() for r, _ in reasons]), DEMOTION),
+        _named(_holdout(builder, first), HOLDOUT),
     )
 
 
@@ -291,22 +255,6 @@ def _is_true(node: exp.Expression) -> exp.Expression:
     return exp.Is(this=operand, expression=exp.true())
 
 
-def _text(value: str) -> exp.Expression:
-    return exp.Literal.string(value)
-
-
-def _concat(*parts: str | exp.Expression) -> exp.Expression:
-    """Text built from literal pieces and columns, as ``||`` (portable across engines)."""
-    nodes = [
-        _text(p) if isinstance(p, str) else exp.Cast(this=p, to=exp.DataType.build("VARCHAR"))
-        for p in parts
-    ]
-    result = nodes[0]
-    for node in nodes[1:]:
-        result = exp.DPipe(this=result, expression=node)
-    return result
-
-
 HOLDOUT_SEED = "abm"
 
 
@@ -323,29 +271,27 @@ def holdout_salt(seed: int | None) -> str:
     return f"{HOLDOUT_SEED if seed is None else seed}:"
 
 
-def _holdout_step(builder: Steps) -> None:
+def _holdout(builder: Steps, first: list[tuple[exp.Expression, TierIR]]) -> exp.Expression:
     """A seeded control group per tier: md5 of seed and key, compared as hex text, which
-    every engine computes alike (their own hash and random functions differ)."""
+    every engine computes alike (their own hash and random functions differ). Only for the
+    accounts a tier with a holdout takes, so only they are hashed."""
     key = exp.Cast(this=column(builder.key), to=exp.DataType.build("VARCHAR"))
-    ifs = []
-    for tier in builder.playbook.tiers:
+
+    def drawn(tier: TierIR) -> exp.Expression:
         if tier.holdout is None:
-            continue
+            return exp.false()
+        salted = exp.DPipe(this=text(holdout_salt(tier.holdout_seed)), expression=key.copy())
         digest = exp.Substring(
-            this=exp.MD5(
-                this=exp.DPipe(this=_text(holdout_salt(tier.holdout_seed)), expression=key.copy())
-            ),
+            this=exp.MD5(this=salted),
             start=exp.Literal.number(1),
             length=exp.Literal.number(8),
         )
-        ifs.append(
-            exp.If(
-                this=exp.EQ(this=column(TIER), expression=_text(tier.name)),
-                true=exp.LT(this=digest, expression=_text(holdout_threshold(tier.holdout))),
-            )
-        )
-    flag = exp.Case(ifs=ifs, default=exp.false()) if ifs else exp.false()
-    builder.then(exp.alias_(flag, HOLDOUT, quoted=True))
+        return exp.LT(this=digest, expression=text(holdout_threshold(tier.holdout)))
+
+    if not any(tier.holdout is not None for _, tier in first):
+        return exp.false()
+    ifs = [exp.If(this=taken.copy(), true=drawn(tier)) for taken, tier in first]
+    return exp.Case(ifs=ifs, default=exp.false())
 
 
 def _final(
@@ -364,7 +310,9 @@ def _final(
         exp.alias_(scope.finals[n], n, quoted=True) if n in scope.finals else column(n)
         for n in wanted
     ]
-    query = builder.query.select(*outputs, copy=False).from_(builder.current, copy=False)
+    query = builder.query.select(*outputs, copy=False).from_(
+        exp.table_(builder.current), copy=False
+    )
     if order is None:
         return query
     return query.order_by(exp.Ordered(this=column(order)), copy=False)

@@ -7,6 +7,7 @@ regression case.
 from __future__ import annotations
 
 import datetime as dt
+import random
 from decimal import Decimal
 
 import duckdb
@@ -16,8 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from abmdsl.api import compile_text
+from abmdsl.engine.run import tier_table
 from abmdsl.engine.sqlgen import Columns, column, to_sql
 from abmdsl.engine.tiering import OUTPUT_COLUMNS, points_column, tiering_query
+from abmdsl.ir import Playbook
 from abmdsl.parser import parse
 from abmdsl.reference import Env, EvalError, evaluate
 from abmdsl.reference_tiers import assign_tiers
@@ -238,29 +241,28 @@ accounts = st.lists(
 TIERED = compile_text(PLAYBOOK).playbook
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(accounts)
-def test_tiering_agrees_with_the_reference(generated: list[dict[str, object]]) -> None:
-    playbook = TIERED
-    assert playbook is not None
-    data = [{"id": f"K{n:03d}", **row, "__row": n + 1} for n, row in enumerate(generated)]
-    con = CON
-    table(
-        con,
-        "accounts",
-        {
-            "id": "VARCHAR",
-            "fit": "BIGINT",
-            "reach": "BIGINT",
-            "sector": "VARCHAR",
-            "__row": "BIGINT",
-        },
-        data,
-    )
-    query = tiering_query(playbook, "accounts").sql("duckdb")
-    cursor = con.execute(query)
+ACCOUNT_TYPES = {
+    "id": "VARCHAR",
+    "fit": "BIGINT",
+    "reach": "BIGINT",
+    "sector": "VARCHAR",
+    "__row": "BIGINT",
+}
+
+
+def _tier_through_sql(playbook: Playbook, data: list[dict[str, object]]) -> list[dict]:
+    """The tiering query's rows, in input order, from the ordered query and from the
+    unordered one that `abm run` uses (rows put back in order in Arrow)."""
+    table(CON, "accounts", ACCOUNT_TYPES, data)
+    cursor = CON.execute(tiering_query(playbook, "accounts").sql("duckdb"))
     names = [d[0] for d in cursor.description]
-    got = cursor.fetchall()
+    ordered = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    assert tier_table(playbook, CON, "accounts").to_pylist() == ordered
+    return ordered
+
+
+def _agrees_with_the_reference(playbook: Playbook, data: list[dict[str, object]]) -> None:
+    got = _tier_through_sql(playbook, data)
     reference_rows = [
         {k: Decimal(v) if isinstance(v, int) and k != "__row" else v for k, v in row.items()}
         for row in data
@@ -269,8 +271,7 @@ def test_tiering_agrees_with_the_reference(generated: list[dict[str, object]]) -
     from abmdsl.reference import AccountEvaluator
 
     evaluator = AccountEvaluator(playbook)
-    for row, want in zip(got, expected, strict=True):
-        record = dict(zip(names, row, strict=True))
+    for record, want in zip(got, expected, strict=True):
         outputs = {n: record[n] for n in OUTPUT_COLUMNS}
         assert outputs == {
             "tier": want.tier,
@@ -286,6 +287,93 @@ def test_tiering_agrees_with_the_reference(generated: list[dict[str, object]]) -
             for criterion in score.criteria:
                 key = points_column(score.name, criterion.name)
                 assert record[key] == scores.points[score.name][criterion.name]
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(accounts)
+def test_tiering_agrees_with_the_reference(generated: list[dict[str, object]]) -> None:
+    assert TIERED is not None
+    data = [{"id": f"K{n:03d}", **row, "__row": n + 1} for n, row in enumerate(generated)]
+    _agrees_with_the_reference(TIERED, data)
+
+
+# Capacity and clusters in one tier, clusters of any size, capacity without a ranking,
+# clusters before capacity; keys in another order than the rows.
+SHAPES = {
+    "capped clusters": """
+tier plain when reach = 5 and fit = 5
+tier both when s >= 2 {
+  at most 6 accounts ranked by u desc
+  group by sector into 1..2 clusters of 2..4 accounts
+}
+tier grouped when s >= 1 { group by sector into 1..3 clusters }
+tier capped when fit is missing { at most 2 accounts }
+tier rest otherwise
+""",
+    "clusters first": """
+tier grouped when s >= 1.5 { group by sector into 2..2 clusters of 3..5 accounts }
+tier top when u >= 2 { at most 2 accounts ranked by fit asc }
+tier again when s >= 1 {
+  group by sector into 1..1 clusters of 2..2 accounts
+  holdout 40%
+}
+tier rest otherwise
+""",
+}
+SHAPED = {
+    name: compile_text(PLAYBOOK.split("tier top")[0] + tiers).playbook
+    for name, tiers in SHAPES.items()
+}
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(generated=accounts, order=st.randoms(use_true_random=False))
+def test_tier_shapes_agree_with_the_reference(
+    shape: str, generated: list[dict[str, object]], order: random.Random
+) -> None:
+    playbook = SHAPED[shape]
+    assert playbook is not None
+    keys = [f"K{n:03d}" for n in range(len(generated))]
+    order.shuffle(keys)
+    data = [{"id": keys[n], **row, "__row": n + 1} for n, row in enumerate(generated)]
+    _agrees_with_the_reference(playbook, data)
+
+
+NARROW = compile_text(
+    """
+playbook "Narrow" { horizon 90 days }
+accounts { key id: text  a: int 0..5  b: int 0..5  f: bool }
+score s scale 0..200 { c weight 100% = 35 * a }
+score big scale 0..2500000000 {
+  c weight 100% = (if f then 50000 else 1) * (if f then 50000 else 1)
+}
+score t scale 0..25 { m weight 100% = a * b }
+tier top when t >= 20 { at most 2 accounts ranked by s + big desc }
+tier rest otherwise
+"""
+).playbook
+
+
+def test_narrow_integer_columns_are_widened_before_arithmetic() -> None:
+    """An INT8 column (a compact Parquet file) gives the same tiers as BIGINT: 35 × 5
+    overflows eight bits, and 50000 × 50000 thirty-two."""
+    assert NARROW is not None
+    rows = [
+        {"id": f"K{n}", "a": n % 6, "b": (n * 7) % 6, "f": n % 3 == 0, "__row": n + 1}
+        for n in range(40)
+    ]
+    outputs = []
+    for width in ("TINYINT", "BIGINT"):
+        types = {"id": "VARCHAR", "a": "BIGINT", "b": "BIGINT", "f": "BOOLEAN", "__row": "BIGINT"}
+        table(CON, "wide", types, rows)
+        CON.execute(
+            f"CREATE OR REPLACE TABLE accounts AS SELECT id, CAST(a AS {width}) AS a, "
+            f"CAST(b AS {width}) AS b, f, __row FROM wide"
+        )
+        outputs.append(tier_table(NARROW, CON, "accounts").drop_columns(["a", "b"]))
+    assert outputs[0].equals(outputs[1])
+    assert outputs[0].column("tier").to_pylist().count("top") == 2
 
 
 # ---------------------------------------------------------------- the scaled-integer path
