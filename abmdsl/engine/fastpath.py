@@ -24,7 +24,7 @@ from sqlglot import exp
 
 from .. import ast
 from ..reference import PLACES
-from .sqlgen import Columns, column, to_sql
+from .sqlgen import Columns, column, null_if_any_null, to_sql
 
 BIGINT = exp.DataType.build("BIGINT")
 LIMIT = Decimal(10) ** 18  # |value × 10^scale| must stay below this, well inside 2^63
@@ -207,24 +207,7 @@ def _call(low: Lowering, expr: ast.Call) -> Scaled | None:
         kind = exp.Least if expr.func == "min" else exp.Greatest
         result = kind(ignore_nulls=True, this=sql[0], expressions=sql[1:])
         bound = None if None in bounds else max(bounds)  # type: ignore[type-var]
-    return Scaled(_null_guard(expr.args, sql, result), aligned[0].scale, bound)
-
-
-def _null_guard(
-    nodes: list[ast.Expr], args: list[exp.Expression], result: exp.Expression
-) -> exp.Expression:
-    """``NULL`` when an argument is: ``LEAST``/``GREATEST`` would skip it."""
-    checks = [
-        exp.Is(this=_paren(a.copy()), expression=exp.Null())
-        for node, a in zip(nodes, args, strict=True)
-        if isinstance(node, ast.Missing) or not isinstance(node, ast.LITERALS)
-    ]
-    if not checks:
-        return result
-    condition = checks[0]
-    for check in checks[1:]:
-        condition = exp.Or(this=condition, expression=check)
-    return exp.Case(ifs=[exp.If(this=condition, true=exp.Null())], default=result)
+    return Scaled(null_if_any_null(expr.args, sql, result), aligned[0].scale, bound)
 
 
 _NUMBER_RULES: dict[str, Callable[..., Scaled | None]] = {

@@ -250,10 +250,10 @@ def _call(expr: ast.Call, columns: Columns) -> exp.Expression:
         raise Unsupported(f"`{expr.func}` has no SQL form")
     if expr.func in ("coalesce", "round", "floor", "ceil", "abs", "days_between"):
         return build(args)
-    return _null_if_any_null(expr.args, args, build(args))
+    return null_if_any_null(expr.args, args, build(args))
 
 
-def _null_if_any_null(
+def null_if_any_null(
     nodes: list[ast.Expr], args: list[exp.Expression], result: exp.Expression
 ) -> exp.Expression:
     """``NULL`` when any argument is, unlike ``LEAST``/``GREATEST`` (they skip ``NULL``)."""
