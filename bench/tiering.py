@@ -49,7 +49,9 @@ SCORES = ("attractiveness", "potential")
 ASSIGNMENT = ("tier", "cluster", "rank", "holdout")
 COMPARED = ("account_id", *SCORES, *ASSIGNMENT)
 RATIO_DUCKDB, RATIO_POLARS, MEMORY_GOAL = 1.3, 2.0, 3 * 2**30
-# The seed pilot's 0..5 fields, and the holdout bound of its 10% (abmdsl.engine.tiering).
+# The seed pilot's cluster tier holds out 10 %: the accounts whose md5("abm:" || key) starts
+# below this, as abmdsl.engine.tiering.holdout_threshold defines it (written out by hand here,
+# as in the hand-written engines; tests/test_bench.py checks it).
 HOLDOUT_BELOW = "19999999"
 
 
@@ -117,10 +119,10 @@ SCORED = """
     5 * least(greatest(CAST(case_studies AS BIGINT), 1), 5)
       + 3 * CASE WHEN insider THEN 5 ELSE 1 END
       + 2 * CAST(info_openness AS BIGINT) AS p10"""
-# (a): the places are found among the few columns of the accounts that meet either tier's
-# condition (kept in memory once), then joined to a second scan of the whole file. Keeping
-# every column of every account in a CTE read three times, the first way one writes it, was
-# 7 % slower at 10M.
+# (a): the places are found among the few columns of the accounts that meet the cluster
+# tier's condition (kept in memory once; whoever meets the one-to-one condition meets it too),
+# then joined to a second scan of the whole file. Keeping every column of every account in a
+# CTE read three times, the first way one writes it, was 7 % slower at 10M.
 HAND_SQL = """
 WITH open AS MATERIALIZED (
   SELECT account_id, industry, a10, p10
@@ -459,6 +461,16 @@ def ratios(results: Results, name: str) -> list[tuple[int, float, float]]:
     return out
 
 
+def _verdicts(results: Results, name: str) -> str:
+    found = ratios(results, name)
+    parts = []
+    for label, goal, at in (("(a)", RATIO_DUCKDB, 1), ("(b)", RATIO_POLARS, 2)):
+        shown = ", ".join(f"{r[at]:.2f}× at {_size(r[0])}" for r in found)
+        met = all(r[at] <= goal for r in found)
+        parts.append(f"≤ {goal:g}× {label} {'met' if met else '**not met**'} ({shown})")
+    return "; ".join(parts)
+
+
 def goals_met(results: Results, name: str) -> bool:
     return all(a <= RATIO_DUCKDB and b <= RATIO_POLARS for _, a, b in ratios(results, name))
 
@@ -487,11 +499,7 @@ def table(results: Results, machine: str) -> str:
     lines += ["", "Goals: abmdsl ≤ 1.3× (a) and ≤ 2× (b) at every size; under 3 GB at 10M.", ""]
     for name in ("abmdsl_same_columns", "abmdsl"):
         if name in results.timings[sizes[0]].seconds:
-            shown = "; ".join(
-                f"{_size(s)}: {a:.2f}× (a), {b:.2f}× (b)" for s, a, b in ratios(results, name)
-            )
-            met = "met" if goals_met(results, name) else "**not met**"
-            lines.append(f"- {LABELS[name]}: {shown}: {met}.")
+            lines.append(f"- {LABELS[name]}: {_verdicts(results, name)}.")
     lines += _memory_lines(results)
     lines += _reference_lines(results)
     return "\n".join(lines)

@@ -99,6 +99,14 @@ def test_the_check_catches_a_different_tier(tmp_path: Path) -> None:
         tiering.verify_order("reversed", want.take(pa.array(range(1_999, -1, -1))))
 
 
+def test_the_hand_written_holdout_is_the_playbooks() -> None:
+    from abmdsl.engine.tiering import holdout_threshold
+
+    tier = tiering.seed_playbook().tier("cluster")
+    assert tier is not None and tier.holdout_seed is None
+    assert holdout_threshold(tier.holdout) == tiering.HOLDOUT_BELOW
+
+
 def test_generated_accounts_are_reproducible_and_narrow() -> None:
     first, again = generated.accounts(5_000, seed=9), generated.accounts(5_000, seed=9)
     assert first.equals(again)

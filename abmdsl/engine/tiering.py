@@ -104,10 +104,6 @@ def _reason(index: int) -> str:
     return f"__reason_{index}"
 
 
-def _demoted(index: int) -> str:
-    return f"__demoted_{index}"
-
-
 def _join_step(builder: Steps, identity: str, sides: list[Side]) -> None:
     """Every account, with what the side CTEs know about it (NULL: they do not list it)."""
     rows = rows_cte(builder, sides)
@@ -161,14 +157,10 @@ def _eligible(index: int) -> exp.Expression:
 
 
 def _reason_step(builder: Steps, sides: list[Side]) -> None:
-    """``__demoted_<i>``: the account was eligible for tier i and got no place in it (never
-    NULL); ``__reason_<i>``: why. ``demoted_from`` reads the flags, so that only
-    ``demotion`` builds the texts (a text per demoted account is the costly part)."""
+    """``__reason_<i>``: why an account eligible for tier i did not get a place in it."""
     projections = []
     for side in sides:
         checks = _why_not(side)
-        demoted = exp.or_(*[c.copy() for c, _ in checks])
-        projections.append(_named(_is_true(demoted), _demoted(side.index)))
         reason = exp.Case(ifs=[exp.If(this=c, true=r) for c, r in checks], default=exp.Null())
         projections.append(_named(reason, _reason(side.index)))
     if projections:
@@ -213,7 +205,7 @@ def _output_step(builder: Steps, sides: list[Side]) -> None:
     tiers = list(enumerate(builder.playbook.tiers))
     first = [(column(_assigned(i)), t) for i, t in tiers]
     reasons = [(column(_reason(s.index)), s.tier) for s in sides]
-    demoted = [(column(_demoted(s.index)), s.tier) for s in sides]
+    demoted = [(exp.Not(this=exp.Is(this=r, expression=exp.Null())), t) for r, t in reasons]
     builder.then(
         _named(_first(first, lambda i, t: text(t.name), "VARCHAR"), TIER),
         _named(_first(first, lambda i, t: _cluster_of(t), "VARCHAR"), CLUSTER),
