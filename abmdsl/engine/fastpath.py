@@ -24,7 +24,7 @@ from sqlglot import exp
 
 from .. import ast
 from ..reference import PLACES
-from .sqlgen import Columns, column, null_if_any_null, to_sql
+from .sqlgen import COMPARE, Columns, column, null_if_any_null, paren, to_sql
 
 BIGINT = exp.DataType.build("BIGINT")
 LIMIT = Decimal(10) ** 18  # |value × 10^scale| must stay below this, well inside 2^63
@@ -55,14 +55,10 @@ def rescale(value: Scaled, scale: int) -> Scaled | None:
         number = int(value.sql.this) * 10 ** (scale - value.scale)
         return Scaled(exp.Literal.number(number), scale, value.bound)
     return Scaled(
-        exp.Mul(this=_paren(value.sql), expression=exp.Literal.number(10 ** (scale - value.scale))),
+        exp.Mul(this=paren(value.sql), expression=exp.Literal.number(10 ** (scale - value.scale))),
         scale,
         value.bound,
     )
-
-
-def _paren(node: exp.Expression) -> exp.Expression:
-    return node if isinstance(node, exp.Column | exp.Literal | exp.Paren) else exp.Paren(this=node)
 
 
 def wide(node: exp.Expression) -> exp.Expression:
@@ -100,25 +96,15 @@ class Lowering:
             left, right = self.number(expr.left), self.number(expr.right)
             pair = _aligned([left, right]) if left and right else None
             if pair is not None:
-                return _COMPARE[expr.op](this=pair[0].sql, expression=pair[1].sql)
+                return COMPARE[expr.op](this=pair[0].sql, expression=pair[1].sql)
         if isinstance(expr, ast.Logic):
             kind = exp.And if expr.op == "and" else exp.Or
             return kind(
-                this=_paren(self.boolean(expr.left)), expression=_paren(self.boolean(expr.right))
+                this=paren(self.boolean(expr.left)), expression=paren(self.boolean(expr.right))
             )
         if isinstance(expr, ast.Not):
-            return exp.Not(this=_paren(self.boolean(expr.operand)))
+            return exp.Not(this=paren(self.boolean(expr.operand)))
         return to_sql(expr, self.fallback)
-
-
-_COMPARE: dict[str, type[exp.Expression]] = {
-    "=": exp.EQ,
-    "!=": exp.NEQ,
-    ">": exp.GT,
-    ">=": exp.GTE,
-    "<": exp.LT,
-    "<=": exp.LTE,
-}
 
 
 def _number_literal(low: Lowering, expr: ast.Number | ast.Percent) -> Scaled | None:
@@ -134,7 +120,7 @@ def _name(low: Lowering, expr: ast.Name) -> Scaled | None:
 def _neg(low: Lowering, expr: ast.Neg) -> Scaled | None:
     value = low.number(expr.operand)
     return (
-        None if value is None else Scaled(exp.Neg(this=_paren(value.sql)), value.scale, value.bound)
+        None if value is None else Scaled(exp.Neg(this=paren(value.sql)), value.scale, value.bound)
     )
 
 
@@ -147,7 +133,7 @@ def _binary(low: Lowering, expr: ast.Binary) -> Scaled | None:
         if not _fits(bound, scale):
             return None
         return Scaled(
-            exp.Mul(this=_paren(_wider(left.sql, right.sql)), expression=_paren(right.sql)),
+            exp.Mul(this=paren(_wider(left.sql, right.sql)), expression=paren(right.sql)),
             scale,
             bound,
         )
@@ -158,7 +144,7 @@ def _binary(low: Lowering, expr: ast.Binary) -> Scaled | None:
         return None
     kind = exp.Add if expr.op == "+" else exp.Sub
     return Scaled(
-        kind(this=_paren(_wider(pair[0].sql, pair[1].sql)), expression=_paren(pair[1].sql)),
+        kind(this=paren(_wider(pair[0].sql, pair[1].sql)), expression=paren(pair[1].sql)),
         pair[0].scale,
         left.bound + right.bound,
     )
@@ -236,4 +222,4 @@ def to_decimal(value: Scaled) -> exp.Expression:
     if value.scale == 0:
         return decimal(value.sql)
     factor = exp.Literal.number(f"{Decimal(1).scaleb(-value.scale):f}")
-    return decimal(exp.Mul(this=_paren(value.sql), expression=factor))
+    return decimal(exp.Mul(this=paren(value.sql), expression=factor))

@@ -98,12 +98,12 @@ def _attr(expr: ast.Attr, columns: Columns) -> exp.Expression:
     return found.copy()
 
 
-def _paren(node: exp.Expression) -> exp.Expression:
+def paren(node: exp.Expression) -> exp.Expression:
     return node if isinstance(node, exp.Column | exp.Literal | exp.Paren) else exp.Paren(this=node)
 
 
 def _binary(expr: ast.Binary, columns: Columns) -> exp.Expression:
-    left, right = _paren(to_sql(expr.left, columns)), _paren(to_sql(expr.right, columns))
+    left, right = paren(to_sql(expr.left, columns)), paren(to_sql(expr.right, columns))
     if _is_date(expr.left, columns) or _is_date(expr.right, columns):
         return _date_arith(expr, left, right, columns)
     left, right = decimal(left), decimal(right)
@@ -178,7 +178,7 @@ def _date_arith(
     return exp.DateAdd(this=date, expression=whole, unit=exp.var("DAY"))
 
 
-_COMPARE: dict[str, type[exp.Expression]] = {
+COMPARE: dict[str, type[exp.Expression]] = {
     "=": exp.EQ,
     "!=": exp.NEQ,
     ">": exp.GT,
@@ -189,24 +189,22 @@ _COMPARE: dict[str, type[exp.Expression]] = {
 
 
 def _compare(expr: ast.Compare, columns: Columns) -> exp.Expression:
-    return _COMPARE[expr.op](
-        this=to_sql(expr.left, columns), expression=to_sql(expr.right, columns)
-    )
+    return COMPARE[expr.op](this=to_sql(expr.left, columns), expression=to_sql(expr.right, columns))
 
 
 def _logic(expr: ast.Logic, columns: Columns) -> exp.Expression:
     kind = exp.And if expr.op == "and" else exp.Or
     return kind(
-        this=_paren(to_sql(expr.left, columns)), expression=_paren(to_sql(expr.right, columns))
+        this=paren(to_sql(expr.left, columns)), expression=paren(to_sql(expr.right, columns))
     )
 
 
 def _not(expr: ast.Not, columns: Columns) -> exp.Expression:
-    return exp.Not(this=_paren(to_sql(expr.operand, columns)))
+    return exp.Not(this=paren(to_sql(expr.operand, columns)))
 
 
 def _neg(expr: ast.Neg, columns: Columns) -> exp.Expression:
-    return exp.Neg(this=_paren(to_sql(expr.operand, columns)))
+    return exp.Neg(this=paren(to_sql(expr.operand, columns)))
 
 
 def _in_range(expr: ast.InRange, columns: Columns) -> exp.Expression:
@@ -226,7 +224,7 @@ def _in_list(expr: ast.InList, columns: Columns) -> exp.Expression:
 
 
 def _is_missing(expr: ast.IsMissing, columns: Columns) -> exp.Expression:
-    test = exp.Is(this=_paren(to_sql(expr.value, columns)), expression=exp.Null())
+    test = exp.Is(this=paren(to_sql(expr.value, columns)), expression=exp.Null())
     return exp.Not(this=test) if expr.negated else test
 
 
@@ -258,7 +256,7 @@ def null_if_any_null(
 ) -> exp.Expression:
     """``NULL`` when any argument is, unlike ``LEAST``/``GREATEST`` (they skip ``NULL``)."""
     checks = [
-        exp.Is(this=_paren(a.copy()), expression=exp.Null())
+        exp.Is(this=paren(a.copy()), expression=exp.Null())
         for node, a in zip(nodes, args, strict=True)
         if isinstance(node, ast.Missing) or not isinstance(node, ast.LITERALS)
     ]
