@@ -311,9 +311,11 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("-o", "--output", help="write to this file instead of the screen")
     graph.set_defaults(run=cmd_graph)
 
+    from .cli_evaluate import add_evaluate_command
     from .cli_schedule import add_schedule_command
 
     add_schedule_command(sub)
+    add_evaluate_command(sub)
 
     parse = sub.add_parser("parse", help="print the syntax tree of a playbook as JSON")
     parse.add_argument("path")

@@ -170,12 +170,14 @@ class KpiIR(IRNode):
     warn_op: ast.CompareOp | None = None
     warn: ast.Expr | None = None
     measures: tuple[str, ...] = ()
+    kind: str = "number"  # of its value: number, percent, money or duration (how to show it)
 
 
 class BaselineIR(IRNode):
     name: str
     title: str | None
     expr: ast.Expr
+    kind: str = "number"
 
 
 class VerdictIR(IRNode):

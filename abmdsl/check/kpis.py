@@ -51,7 +51,7 @@ def check_kpis(ctx: Context) -> None:
         else:
             types[name] = got
     ctx.ir["baselines"] = {
-        n: BaselineIR(name=n, title=b.title, expr=b.expr, span=b.name.span)
+        n: BaselineIR(name=n, title=b.title, expr=b.expr, span=b.name.span, kind=types[n].kind)
         for n, b in baselines.items()
     }
     ctx.ir["kpis"] = {n: _kpi(ctx, k, scope, types, n not in untyped) for n, k in kpis.items()}
@@ -60,8 +60,8 @@ def check_kpis(ctx: Context) -> None:
 
 
 def _kpi(ctx: Context, kpi: ast.Kpi, scope: Scope, types: dict[str, Type], typed: bool) -> KpiIR:
-    fields: dict[str, object] = {"measures": []}
     own = types.get(kpi.name.name) if typed else None
+    fields: dict[str, object] = {"measures": [], "kind": own.kind if own else "number"}
     first_target: ast.KpiTarget | None = None
     for item in kpi.items:
         if isinstance(item, ast.Measures):

@@ -41,6 +41,8 @@ class Columns:
     names: Mapping[str, exp.Expression] = field(default_factory=dict)
     attrs: Mapping[tuple[str, str], exp.Expression] = field(default_factory=dict)
     dates: frozenset[str] = frozenset()  # names that hold dates, for date arithmetic
+    # How an aggregate reads its rows: only KPIs have one (abmdsl.evaluate.compile).
+    aggregate: Callable[[ast.Aggregate], exp.Expression] | None = None
 
     def name(self, name: str) -> exp.Expression:
         if name not in self.names:
@@ -294,7 +296,9 @@ _FUNCTIONS: dict[str, Callable[[list[exp.Expression]], exp.Expression]] = {
 
 
 def _aggregate(expr: ast.Aggregate, columns: Columns) -> exp.Expression:
-    raise Unsupported("aggregates are compiled by the KPI evaluator")
+    if columns.aggregate is None:
+        raise Unsupported("aggregates are compiled by the KPI evaluator")
+    return columns.aggregate(expr)
 
 
 _RULES: dict[str, Callable[..., exp.Expression]] = {

@@ -1,0 +1,250 @@
+"""Evaluating the pilot: tier the accounts, measure every KPI on the activities, judge them.
+
+Input: a checked playbook, its sources, the accounts and activities files (contacts optional),
+and optionally an as-of date. Output: a :class:`Scorecard` — each KPI's value, threshold and
+status, the baselines, the verdict and why — or :class:`~abmdsl.data.DataError` /
+:class:`EvaluateError` for input that cannot be measured.
+
+Everything is measured by one query (:mod:`abmdsl.evaluate.compile`) over the views of
+:mod:`abmdsl.evaluate.population`; Python only judges the handful of values it returns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+from .. import ast, format_expr
+from ..engine.run import Provenance, connect, playbook_hash, run_playbook
+from ..engine.sqlgen import Unsupported
+from ..ir import KpiIR, Playbook
+from . import population
+from .compile import KpiCompiler, Output
+from .judge import Status, deciding, judge, verdict
+from .population import Counts, PopulationError, Window
+
+
+class EvaluateError(Exception):
+    """The playbook or the data cannot be evaluated as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class KpiResult:
+    name: str
+    title: str | None
+    kind: str  # number, percent, money or duration
+    value: Decimal | None
+    status: Status
+    target: str | None  # the threshold as written, e.g. ">= 30%"
+    target_value: Decimal | None = None
+    low: Decimal | None = None
+    high: Decimal | None = None
+    warn: str | None = None
+    warn_value: Decimal | None = None
+    goals: tuple[str, ...] = ()
+    projected: Decimal | None = None  # at the horizon, from an as-of date
+    projected_status: Status | None = None
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    title: str
+    currency: str
+    kpis: tuple[KpiResult, ...]
+    baselines: dict[str, Decimal | None]
+    verdict_title: str | None
+    verdict: bool | None  # None: no verdict, or not enough data to say
+    failing: tuple[str, ...]  # the verdict's KPIs that did not pass
+    window: Window
+    as_of: dt.date | None
+    elapsed_days: int | None
+    horizon_days: int
+    counts: Counts
+    provenance: Provenance
+    projected_verdict: bool | None = None
+    goal_titles: dict[str, str | None] = field(default_factory=dict)
+    baseline_kinds: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict is True
+
+
+def evaluate_playbook(
+    playbook: Playbook,
+    sources: dict[str, str],
+    accounts: Path,
+    activities: Path,
+    contacts: Path | None = None,
+    as_of: dt.date | None = None,
+    date_field: str | None = None,
+) -> Scorecard:
+    """Measure and judge the pilot; raises DataError for bad data, EvaluateError otherwise."""
+    from ..data import load_dataset
+
+    if "activities" not in playbook.fields:
+        raise EvaluateError("the playbook declares no `activities`: declare what they hold")
+    window = _window(playbook, as_of, date_field)
+    con = connect()
+    run = run_playbook(playbook, sources, accounts, contacts, con=con)
+    report = load_dataset(
+        con, activities, "activities", playbook.fields["activities"], "activities"
+    )
+    datasets = {"activities"} | ({"contacts"} if contacts is not None else set())
+    try:
+        counts = population.build(con, playbook, run.table, datasets, window)
+    except PopulationError as exc:
+        raise EvaluateError(str(exc)) from exc
+    scale, elapsed = _projection(playbook, as_of)
+    compiler = KpiCompiler(playbook, population.view, frozenset({"activities"}))
+    try:
+        measured = compiler.compile(scale)
+        (row,) = con.sql(measured.query.sql("duckdb")).fetchall()
+    except Unsupported as exc:
+        raise EvaluateError(f"cannot measure this playbook: {exc}") from exc
+    values = dict(zip(measured.outputs, row, strict=True))
+    data_hash = hashlib.sha256((run.provenance.data_sha256 + report.sha256).encode()).hexdigest()
+    return _scorecard(
+        playbook,
+        values,
+        window,
+        as_of,
+        elapsed,
+        counts,
+        Provenance(playbook_hash(sources), data_hash),
+    )
+
+
+def _window(playbook: Playbook, as_of: dt.date | None, chosen: str | None) -> Window:
+    fields = playbook.fields["activities"]
+    if chosen is not None:
+        found = fields.get(chosen)
+        if found is None or found.type != "date":
+            dates = [f"`{f.name}`" for f in fields.values() if f.type == "date"]
+            raise EvaluateError(
+                f"activities have no date field `{chosen}`"
+                + (f"; their date fields: {', '.join(dates)}" if dates else "")
+            )
+        name: str | None = chosen
+    else:
+        try:
+            name = population.date_field(playbook)
+        except PopulationError as exc:
+            raise EvaluateError(str(exc)) from exc
+    if name is None:
+        if as_of is not None:
+            raise EvaluateError("--as-of needs dated activities: declare e.g. `on: date`")
+        return Window(None, None, None)
+    start = playbook.start
+    last = start + dt.timedelta(days=playbook.horizon_days - 1) if start else None
+    if as_of is not None:
+        if start is not None and as_of < start:
+            raise EvaluateError(f"--as-of {as_of} is before the pilot starts on {start}")
+        last = as_of if last is None else min(as_of, last)
+    return Window(start, last, name)
+
+
+def _projection(playbook: Playbook, as_of: dt.date | None) -> tuple[Decimal | None, int | None]:
+    """How much the counts will have grown by the horizon, linearly: horizon ÷ days elapsed."""
+    if as_of is None or playbook.start is None:
+        return None, None
+    elapsed = (as_of - playbook.start).days + 1
+    if elapsed >= playbook.horizon_days:
+        return None, elapsed
+    factor = Decimal(playbook.horizon_days) / Decimal(elapsed)
+    return factor.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP), elapsed
+
+
+def _scorecard(
+    playbook: Playbook,
+    values: dict[Output, object],
+    window: Window,
+    as_of: dt.date | None,
+    elapsed: int | None,
+    counts: Counts,
+    provenance: Provenance,
+) -> Scorecard:
+    def get(what: str, name: str, projected: bool = False) -> Decimal | None:
+        found = values.get(Output(what, name, projected))
+        return None if found is None else Decimal(str(found))
+
+    projecting = any(o.projected for o in values)
+    results: list[KpiResult] = []
+    for name, kpi in playbook.kpis.items():
+        now = [get(w, name) for w in ("value", "target", "low", "high", "warn")]
+        ahead = [get(w, name, True) for w in ("value", "target", "low", "high", "warn")]
+        results.append(
+            KpiResult(
+                name=name,
+                title=kpi.title,
+                kind=_shown_kind(playbook, kpi),
+                value=now[0],
+                status=judge(kpi, *now),
+                target=_threshold(kpi),
+                target_value=now[1],
+                low=now[2],
+                high=now[3],
+                warn=f"{kpi.warn_op} {format_expr.expr(kpi.warn)}" if kpi.warn else None,
+                warn_value=now[4],
+                goals=_goals(playbook, name, kpi),
+                projected=ahead[0] if projecting else None,
+                projected_status=judge(kpi, *ahead) if projecting else None,
+            )
+        )
+    statuses = {r.name: r.status for r in results}
+    projected = {r.name: r.projected_status or r.status for r in results}
+    return Scorecard(
+        title=playbook.title,
+        currency=playbook.currency,
+        kpis=tuple(results),
+        baselines={n: get("baseline", n) for n in playbook.baselines},
+        verdict_title=playbook.verdict.title if playbook.verdict else None,
+        verdict=verdict(playbook.verdict, statuses),
+        failing=tuple(deciding(playbook.verdict, statuses)),
+        window=window,
+        as_of=as_of,
+        elapsed_days=elapsed,
+        horizon_days=playbook.horizon_days,
+        counts=counts,
+        provenance=provenance,
+        projected_verdict=verdict(playbook.verdict, projected) if projecting else None,
+        goal_titles={n: g.title for n, g in playbook.goals.items()},
+        baseline_kinds={n: b.kind for n, b in playbook.baselines.items()},
+    )
+
+
+def _shown_kind(playbook: Playbook, kpi: KpiIR) -> str:
+    """A ratio of two counts is a number to the checker, but a rate to the strategist who
+    compares it with a percentage: it is shown as one when its target is one."""
+    if kpi.kind != "number":
+        return kpi.kind
+    target = (
+        kpi.target
+        if kpi.target is not None
+        else (kpi.target_range.low if kpi.target_range is not None else None)
+    )
+    if isinstance(target, ast.Percent):
+        return "percent"
+    if isinstance(target, ast.Name):
+        other = playbook.baselines.get(target.id) or playbook.kpis.get(target.id)
+        if other is not None and other.kind == "percent":
+            return "percent"
+    return kpi.kind
+
+
+def _threshold(kpi: KpiIR) -> str | None:
+    if kpi.target_op == "in" and kpi.target_range is not None:
+        return f"in {format_expr.range_(kpi.target_range)}"
+    if kpi.target_op is not None and kpi.target is not None:
+        return f"{kpi.target_op} {format_expr.expr(kpi.target)}"
+    return None
+
+
+def _goals(playbook: Playbook, name: str, kpi: KpiIR) -> tuple[str, ...]:
+    """The goals the KPI measures: its own `measures` and the goals `measured by` it."""
+    goals = list(kpi.measures)
+    goals += [g.name for g in playbook.goals.values() if name in g.measured_by]
+    return tuple(dict.fromkeys(goals))
