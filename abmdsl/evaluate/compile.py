@@ -265,6 +265,8 @@ class KpiCompiler:
         if outer.outer is not None and outer.uses_outer:
             raise Unsupported("an aggregate three levels deep that uses the outermost row")
         n = next(self._ids)
+        if node.dataset == outer.dataset:
+            return self._whole(node, outer, n)
         inner_link, outer_link = link(self.playbook.fields, node.dataset, outer.dataset)
         row = _Row(node.dataset, f"__i{n}", outer.group, [], outer, f"__o{n}")
         value = self._aggregate(node, row)
@@ -302,6 +304,17 @@ class KpiCompiler:
             )
         return result
 
+    def _whole(self, node: ast.Aggregate, outer: _Row, n: int) -> exp.Expression:
+        """An aggregate nested in one over the same data set ranges over all its rows
+        (``count(activities where cost > avg(activities.cost))``): one scalar subquery."""
+        row = _Row(node.dataset, f"__i{n}", outer.group, [])
+        body = exp.select(self._aggregate(node, row)).from_(
+            exp.alias_(exp.to_table(self.tables(node.dataset, outer.group)), row.alias)
+        )
+        for source, on in row.joins:
+            body = body.join(source, on=on, join_type="LEFT")
+        return exp.Subquery(this=body)
+
 
 def link(fields: Mapping[str, Mapping[str, FieldInfo]], inner: str, outer: str) -> tuple[str, str]:
     """Which field of ``inner`` equals which field of ``outer`` for the rows that belong together.
@@ -309,9 +322,6 @@ def link(fields: Mapping[str, Mapping[str, FieldInfo]], inner: str, outer: str) 
     The child's field that ``references`` the parent (or is named like the parent's key and is
     not its own key) equals the parent's key, whichever of the two is inside.
     """
-    if inner == outer:
-        key = _key(fields, inner)
-        return key, key
     found = _pointer(fields, inner, outer)
     if found is not None:
         return found, _key(fields, outer)

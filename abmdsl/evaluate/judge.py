@@ -1,7 +1,9 @@
 """A KPI's value against its target and warn level; the verdict from the KPIs that passed.
 
 Input: exact values (``Decimal`` or ``None`` for missing). Output: a :data:`Status` per KPI and
-the verdict, three-valued: ``True`` passed, ``False`` not, ``None`` not enough data to say.
+the verdict, three-valued: ``True`` passed, ``False`` not, ``None`` not enough data to say. The
+rules are the reference's (:mod:`abmdsl.reference_kpis`); this module names the outcomes as the
+scorecard shows them.
 """
 
 from __future__ import annotations
@@ -11,19 +13,11 @@ from decimal import Decimal
 from typing import Literal
 
 from .. import ast
-from ..ir import KpiIR, VerdictIR
-from ..reference import Env, evaluate
+from ..ir import KpiIR, Playbook
+from ..reference_kpis import outcome
+from ..reference_kpis import verdict as reference_verdict
 
 Status = Literal["pass", "warn", "fail", "no data", "no target"]
-
-_OPS = {
-    ">=": lambda a, b: a >= b,
-    ">": lambda a, b: a > b,
-    "<=": lambda a, b: a <= b,
-    "<": lambda a, b: a < b,
-    "=": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-}
 
 
 def judge(
@@ -46,39 +40,27 @@ def judge(
     """
     if kpi.target_op is None:
         return "no target"
-    if value is None:
-        return "no data"
-    if kpi.target_op == "in":
-        if low is None or high is None:
-            return "no data"
-        return "pass" if low <= value <= high else "fail"
-    if target is None:
-        return "no data"
-    if _OPS[kpi.target_op](value, target):
-        return "pass"
-    if kpi.warn_op is not None and warn is not None and _OPS[kpi.warn_op](value, warn):
-        return "warn"
-    return "fail"
+    found = outcome(kpi, value, target, low, high, warn)
+    return "no data" if found is None else found
 
 
-def verdict(rule: VerdictIR | None, statuses: Mapping[str, Status]) -> bool | None:
+def verdict(playbook: Playbook, statuses: Mapping[str, Status]) -> bool | None:
     """The verdict's condition with each KPI meaning "it passed"; ``None`` without a verdict.
 
     A KPI with no data is missing, so ``a or b`` still passes when ``b`` did.
     """
-    if rule is None:
-        return None
-    passed = {n: None if s == "no data" else s == "pass" for n, s in statuses.items()}
-    result = evaluate(rule.when, Env({}, names=lambda name: passed.get(name)))
-    return result if isinstance(result, bool) else None
+    passed = {
+        n: None if s in ("no data", "no target") else s == "pass" for n, s in statuses.items()
+    }
+    return reference_verdict(playbook, passed)
 
 
-def deciding(rule: VerdictIR | None, statuses: Mapping[str, Status]) -> list[str]:
+def deciding(playbook: Playbook, statuses: Mapping[str, Status]) -> list[str]:
     """The KPIs of the verdict that did not pass, in the order the verdict names them."""
-    if rule is None:
+    if playbook.verdict is None:
         return []
     seen: list[str] = []
-    _names(rule.when, seen)
+    _names(playbook.verdict.when, seen)
     return [n for n in seen if statuses.get(n) != "pass"]
 
 
