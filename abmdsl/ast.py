@@ -161,6 +161,14 @@ class If(Node):
     else_: Expr
 
 
+class Of(Node):
+    """``engagement of control``: a KPI-level value measured on another group of accounts."""
+
+    kind: Literal["of"] = "of"
+    value: Expr
+    group: Ident
+
+
 class Call(Node):
     kind: Literal["call"] = "call"
     func: str
@@ -202,7 +210,8 @@ Expr = Annotated[
     | IsMissing
     | If
     | Call
-    | Aggregate,
+    | Aggregate
+    | Of,
     Field(discriminator="kind"),
 ]
 
@@ -219,7 +228,10 @@ class Import(Node):
 
 
 class Setting(Node):
-    """One header line, e.g. ``start 2027-01-11``; checked and typed by the checker."""
+    """One header line, e.g. ``start 2027-01-11``; checked and typed by the checker.
+
+    ``calendar DE region BY`` has two values: the country's name, then the region's (a
+    ``Name``, or a ``Text`` for a code written in quotes)."""
 
     key: Literal["start", "horizon", "calendar", "currency", "holidays", "workdays"]
     values: list[Expr]

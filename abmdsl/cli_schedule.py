@@ -27,6 +27,11 @@ def add_schedule_command(subparsers: Any) -> argparse.ArgumentParser:
     schedule.add_argument("--accounts", required=True, help="CSV, XLSX, Parquet, JSON or NDJSON")
     schedule.add_argument("--contacts", help="the buying committees the cadences go to")
     schedule.add_argument(
+        "--activities",
+        help="what happened (replies, meetings…): touches the cadences' stop and pause rules "
+        "hold back are marked stopped or paused",
+    )
+    schedule.add_argument(
         "-o", "--output", help="write the touches to a " + ", ".join(FORMATS) + " file"
     )
     schedule.add_argument(
@@ -53,7 +58,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     from .files import OutputError
     from .schedule import CalendarError, ScheduleError, build_schedule, count_workload
     from .schedule.export import write_gaps, write_plan, write_schedule
-    from .schedule.report import render
+    from .schedule.report import render, wrote
 
     _check_outputs(args, UsageError)
     compiled = _compiled_or_exit(args.playbook)
@@ -64,6 +69,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
             compiled.sources,
             _data_file(args.accounts, "accounts"),  # type: ignore[arg-type]
             _data_file(args.contacts, "contacts"),
+            _data_file(args.activities, "activities"),
         )
     except DataError as exc:
         print(render_problems(exc.problems, exc.total), file=sys.stderr)
@@ -82,7 +88,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     print(render(schedule, load), end="")
     if args.output:
-        print(f"wrote {load.touches} touches to {args.output}")
+        print(wrote(schedule, load, Path(args.output)))
     return OK
 
 

@@ -490,6 +490,17 @@ _TABLE: list[tuple[str, Severity, str, str]] = [
         "account; use its fields there.",
     ),
     (
+        "ABM246",
+        _E,
+        "An unknown calendar region",
+        "`calendar DE region BY` adds the public holidays of one region of the country (a "
+        "German Land, a US state, a Spanish community) to the country's own. The region is "
+        "given by its code as the `holidays` package knows it (BY for Bavaria, CA for "
+        "California, AN for Andalusia; a code that is not a name, such as Austria's 9, in "
+        'quotes: `region "9"`). This code is not one of the country\'s regions, or the '
+        "country has no regional holidays; the hint lists the codes there are.",
+    ),
+    (
         "ABM247",
         _E,
         "A horizon that is not a pilot's length",
@@ -511,6 +522,15 @@ _TABLE: list[tuple[str, Severity, str, str]] = [
         "The header sets the currency the playbook counts money in, and every amount is in it. "
         "An amount in another currency cannot be added to or compared with the others without "
         "a rate; convert it yourself, or change the header's `currency`.",
+    ),
+    (
+        "ABM250",
+        _E,
+        "An unknown group of accounts",
+        "`KPI of GROUP` measures a KPI on another group of accounts than the programme: "
+        "`control` (the holdout of every tier), `outside` (accounts in no programme tier), "
+        "`all` (every row of the data), `programme` (the default), or one tier by its name. "
+        "It applies to a whole KPI or aggregate, never inside a `where`.",
     ),
     # ------------------------------------------------------------ the goal/decision graph
     (

@@ -43,6 +43,7 @@ _LEVELS: dict[type, int] = {
     ast.InList: COMPARISON,
     ast.IsMissing: COMPARISON,
     ast.Neg: UNARY,
+    ast.Of: UNARY,
 }
 _UNIT_WORDS: dict[str, tuple[str, str]] = {  # unit → (word for exactly 1, word otherwise)
     "min": ("min", "min"),
@@ -176,6 +177,7 @@ _PRINTERS: dict[type, Callable[[Any], str]] = {  # expression node type → its 
     ast.If: _if,
     ast.Call: _call,
     ast.Aggregate: _aggregate,
+    ast.Of: lambda n: f"{_at(n.value, ATOM)} of {n.group.name}",
 }
 
 

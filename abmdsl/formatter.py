@@ -152,7 +152,7 @@ def _comment_texts(module: ast.Module) -> Counter[str]:
 
 # ---------------------------------------------------------------- statements and items
 def _lines(node: ast.Node, depth: int) -> list[Line]:
-    text = LINES.get(type(node))
+    text = _OWN_LINES.get(type(node)) or LINES.get(type(node))
     if text is not None:
         return [Line(depth, text(node), _source(node))]
     return _BLOCKS[type(node)](node, depth)
@@ -190,6 +190,17 @@ def _block(
     body = [line for item in items for line in _gapped(_lines(item, depth + 1), "keep")]
     end = Line(depth, "}", _end_source(node), gap="keep", closes=True)
     return [head, *body, end]
+
+
+def _setting(node: ast.Setting) -> str:
+    """A header line; `calendar DE region BY` is the one whose values are not a list."""
+    if node.key == "calendar" and len(node.values) == 2:
+        country, region = node.values
+        return f"calendar {expr(country)} region {expr(region)}"
+    return LINES[ast.Setting](node)
+
+
+_OWN_LINES: dict[type, Callable[[Any], str]] = {ast.Setting: _setting}
 
 
 # ---------------------------------------------------------------- blocks

@@ -236,7 +236,7 @@ class Playbook(IRNode):
     version: Decimal
     start: dt.date | None
     horizon_days: int
-    calendar: str | None
+    calendar: str | None  # the country, or country-region as ISO 3166-2 writes it: DE-BY
     currency: str
     holidays: tuple[dt.date, ...] = ()
     workdays: tuple[dt.date, ...] = ()
@@ -252,6 +252,17 @@ class Playbook(IRNode):
     simulation: SimulationIR | None
     examples: tuple[ExampleIR, ...]
     sources: tuple[str, ...]  # the main file first, then its imports
+
+    @property
+    def calendar_country(self) -> str | None:
+        """The country of ``calendar DE region BY``: ``DE``."""
+        return self.calendar.partition("-")[0] if self.calendar else None
+
+    @property
+    def calendar_region(self) -> str | None:
+        """The region of ``calendar DE region BY`` (``BY``), as the `holidays` package
+        spells it; ``None`` for a whole country."""
+        return (self.calendar.partition("-")[2] or None) if self.calendar else None
 
     def key_field(self, dataset: ast.DatasetName) -> FieldInfo | None:
         return next((f for f in self.fields.get(dataset, {}).values() if f.key), None)

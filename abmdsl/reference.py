@@ -280,6 +280,10 @@ def _aggregate(expr: ast.Aggregate, env: Env) -> Value:
     )
 
 
+def _of(expr: ast.Of, env: Env) -> Value:
+    raise EvalError("`of` measures a group of accounts; it belongs in KPIs", expr.span)
+
+
 def _literal(expr: ast.Expr, env: Env) -> Value:
     return _literal_value(expr)
 
@@ -306,6 +310,7 @@ _RULES: dict[str, Callable[..., Value]] = {
     "if": _if,
     "call": _call,
     "aggregate": _aggregate,
+    "of": _of,
 }
 
 

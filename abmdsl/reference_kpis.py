@@ -68,6 +68,7 @@ Outcome = Literal["pass", "warn", "fail"] | None
 # callback evaluates with the rows around it: reference.py then evaluates everything else.
 _HOISTED = "\0"
 _VALUE, _TARGET, _LOW, _HIGH = "\0value", "\0target", "\0low", "\0high"
+_OF = "\0of"  # `X of GROUP`, replaced like an aggregate
 
 
 @dataclass(frozen=True)
@@ -81,8 +82,11 @@ class Measures:
     warns: dict[str, Value]  # KPI → its warn level's value
 
 
-def measure(playbook: Playbook, data: Data) -> Measures:
+def measure(playbook: Playbook, data: Data, groups: Mapping[str, Data] | None = None) -> Measures:
     """The value of every KPI, baseline, target and warn level of ``playbook`` on ``data``.
+
+    ``data`` is the programme's; ``groups`` holds the data of each other group of accounts an
+    ``X of GROUP`` names (``control``, ``all``, a tier …); a group it lacks has no rows.
 
     >>> from abmdsl.api import compile_text
     >>> pb = compile_text('''playbook "P" { horizon 90 days  currency USD }
@@ -95,7 +99,7 @@ def measure(playbook: Playbook, data: Data) -> Measures:
     """
     with localcontext() as context:
         context.prec = PRECISION
-        return _Measurer(playbook, data).run()
+        return _Measurer(playbook, data, groups or {}).run()
 
 
 def judge(playbook: Playbook, measures: Measures) -> dict[str, Outcome]:
@@ -208,10 +212,13 @@ def _holds(condition: ast.Expr, values: dict[str, Value]) -> Value:
 class _Measurer:
     """Evaluates one playbook on one data set, memoising KPIs and baselines."""
 
-    def __init__(self, playbook: Playbook, data: Data):
+    def __init__(self, playbook: Playbook, data: Data, groups: Mapping[str, Data]):
         self.playbook = playbook
         self.data = data
+        self.groups = groups
+        self.others: dict[str, _Measurer] = {}  # the measurer of each group `of` names
         self.aggregates: list[ast.Aggregate] = []
+        self.ofs: list[ast.Of] = []
         self.hoisted: dict[int, ast.Expr] = {}
         self.definitions: dict[str, ast.Expr] = {
             **{n: b.expr for n, b in playbook.baselines.items()},
@@ -253,6 +260,8 @@ class _Measurer:
         return evaluate(hoisted, Env({}, lambda name: self._lookup(name, frames)))
 
     def _lookup(self, name: str, frames: Frames) -> Value:
+        if name.startswith(_OF):
+            return self._of(self.ofs[int(name[len(_OF) :])])
         if name.startswith(_HOISTED):
             return self._aggregate(self.aggregates[int(name[1:])], frames)
         for dataset, row in frames:
@@ -279,7 +288,10 @@ class _Measurer:
         if known is not None:
             return known
         result: ast.Expr
-        if isinstance(expr, ast.Aggregate):
+        if isinstance(expr, ast.Of):
+            self.ofs.append(expr)
+            result = ast.Name(id=f"{_OF}{len(self.ofs) - 1}", span=expr.span)
+        elif isinstance(expr, ast.Aggregate):
             where = None if expr.where is None else self._hoist(expr.where)
             self.aggregates.append(expr.model_copy(update={"where": where}))
             result = ast.Name(id=f"{_HOISTED}{len(self.aggregates) - 1}", span=expr.span)
@@ -297,6 +309,17 @@ class _Measurer:
         # Keyed by identity: the playbook's expressions live as long as this evaluator.
         self.hoisted[id(expr)] = result
         return result
+
+    def _of(self, node: ast.Of) -> Value:
+        """``X of GROUP``: X measured, KPIs and all, on the group's data."""
+        group = node.group.name
+        if group == "programme" and group not in self.groups:
+            return self._value(node.value)
+        other = self.others.get(group)
+        if other is None:
+            other = _Measurer(self.playbook, self.groups.get(group, {}), self.groups)
+            self.others[group] = other
+        return other._value(node.value)
 
     def _order(self) -> list[str]:
         """KPIs and baselines, each after those it uses (an iterative depth-first search)."""

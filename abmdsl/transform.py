@@ -47,6 +47,7 @@ _EXPRESSIONS = frozenset(
     {
         *("if_expr", "or_", "and_", "not_", "compare", "in_range", "in_list", "is_missing"),
         *("binary", "neg", "name", "attr", "call", "aggregate", "number", "percent", "money"),
+        "of_group",
         *("duration", "business_days", "date", "text", "true", "false", "missing"),
     }
 )
@@ -236,7 +237,13 @@ class ToAst:
         return self._setting("horizon", meta, children)
 
     def calendar(self, meta: Meta, children: list[Any]) -> ast.Setting:
-        return self._setting("calendar", meta, [self.name(meta, children)])
+        country, *region = children
+        values: list[Any] = [self.name(meta, [country])]
+        for token in region:  # `region BY`, or `region "9"` for a code that is not a name
+            values.append(
+                self.text(meta, [token]) if token.type == "STRING" else self.name(meta, [token])
+            )
+        return self._setting("calendar", meta, values)
 
     def currency(self, meta: Meta, children: list[Any]) -> ast.Setting:
         return self._setting("currency", meta, [self.name(meta, children)])
@@ -702,6 +709,11 @@ class ToAst:
 
     def name(self, meta: Meta, children: list[Any]) -> ast.Name:
         return _make(ast.Name, self._tok(children[0]), id=str(children[0]))
+
+    def of_group(self, meta: Meta, children: list[Any]) -> ast.Of:
+        value, group = children
+        name = _make(ast.Ident, self._tok(group), name=str(group))
+        return _make(ast.Of, self._span(meta), value=value, group=name)
 
     def attr(self, meta: Meta, children: list[Any]) -> ast.Attr:
         return _make(ast.Attr, self._span(meta), obj=str(children[0]), attr=str(children[1]))

@@ -81,6 +81,7 @@ class Scope:
     aggregates: bool = False
     outer: Scope | None = None
     used: set[str] = field(default_factory=set)
+    groups: frozenset[str] = frozenset()  # what `KPI of GROUP` may name
 
     def lookup(self, name: str) -> Type | None:
         scope: Scope | None = self
@@ -103,7 +104,9 @@ class Scope:
         return names
 
     def inner(self, rows: str) -> Scope:
-        return Scope(rows, self.fields, {}, self.attrs, self.aggregates, self, self.used)
+        return Scope(
+            rows, self.fields, {}, self.attrs, self.aggregates, self, self.used, self.groups
+        )
 
 
 @dataclass
@@ -534,6 +537,50 @@ def _aggregate(checker: Checker, expr: ast.Aggregate, scope: Scope) -> Type | No
     return _aggregate_result(checker, expr, column)
 
 
+# Words a strategist may reach for, and the group each means.
+_GROUP_WORDS = {
+    "holdout": ("control", "the holdout of every tier is the control group"),
+    "abm": ("programme", "the accounts the pilot works on"),
+    "program": ("programme", "the accounts the pilot works on"),
+    "everyone": ("all", "every row of the data"),
+}
+
+
+def _of(checker: Checker, expr: ast.Of, scope: Scope) -> Type | None:
+    group = expr.group.name
+    if not scope.aggregates:
+        checker.fail(
+            "ABM245",
+            f"`of {group}` measures a group of accounts; it belongs in a KPI or a baseline, "
+            "not in a rule about one account",
+            expr.span,
+            "here, use the account's own fields",
+        )
+        return None
+    if scope.rows is not None:
+        checker.fail(
+            "ABM250",
+            f"`of {group}` inside `where` would change the group in the middle of one count",
+            expr.span,
+            "put `of` on the whole KPI, e.g. `engagement of control`, or on the aggregate: "
+            "`count(activities where ...) of control`",
+        )
+        return None
+    if group not in scope.groups:
+        known = ", ".join(f"`{g}`" for g in sorted(scope.groups))
+        meant = _GROUP_WORDS.get(group.lower())
+        checker.fail(
+            "ABM250",
+            f"unknown group of accounts `{group}`",
+            expr.group.span,
+            f"write `{meant[0]}`: {meant[1]}"
+            if meant
+            else did_you_mean(group, scope.groups) or f"groups: {known}",
+        )
+        return None
+    return checker.infer(expr.value, scope)
+
+
 def _aggregate_result(checker: Checker, expr: ast.Aggregate, column: Type | None) -> Type | None:
     if expr.func in ("count", "share"):
         if column is not None:
@@ -582,4 +629,5 @@ _RULES: dict[str, Callable[[Checker, ast.Expr, Scope], Type | None]] = {
     "if": _if,
     "call": _call,
     "aggregate": _aggregate,  # type: ignore[dict-item]
+    "of": _of,  # type: ignore[dict-item]
 }

@@ -7,6 +7,8 @@ Usage::
     .venv/bin/python bench/run.py --quick    # a small smoke run; prints, writes nothing
     .venv/bin/python bench/run.py --tiering  # only the tiering benchmark (1M and 10M)
     .venv/bin/python bench/run.py --tiering --sizes 1000000   # only at 1M accounts
+    .venv/bin/python bench/run.py --evaluate # only the evaluation benchmark (1M and 10M)
+    .venv/bin/python bench/run.py --evaluate --quick          # its small smoke run
 
 What is measured (see docs/performance.md for why):
 
@@ -16,7 +18,9 @@ What is measured (see docs/performance.md for why):
 * `abm --version` and `abm check` on the seed playbook as subprocesses, median of N runs;
 * the heaviest imports of `abm check`, from ``python -X importtime``;
 * tiering generated accounts read from Parquet with the seed pilot, against a hand-written
-  DuckDB query and Polars pipeline and the reference evaluator (see ``tiering.py``).
+  DuckDB query and Polars pipeline and the reference evaluator (see ``tiering.py``);
+* the seed pilot's KPIs over generated activities read from Parquet, against a hand-written
+  DuckDB query (see ``evaluate.py``).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import evaluate
 import tiering
 from generate import realistic_playbook
 
@@ -49,6 +54,8 @@ START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 TIERING_START, TIERING_END = "<!-- bench:tiering:start -->", "<!-- bench:tiering:end -->"
 TIERING_SIZES = (1_000_000, 10_000_000)
 TIERING_RUNS = {1_000_000: 5, 10_000_000: 3}  # best of; other sizes get 3
+EVALUATE_START, EVALUATE_END = "<!-- bench:evaluate:start -->", "<!-- bench:evaluate:end -->"
+EVALUATE_RUNS = {1_000_000: 5, 10_000_000: 3}  # best of; other sizes get 3
 RATIO_GOAL, COMPILE_GOAL, STARTUP_GOAL = 2.0, 1.0, 0.3
 
 
@@ -257,24 +264,52 @@ def tiering_benchmark(sizes: list[int], quick: bool, doc: Path | None) -> list[s
     return [tiering.LABELS[n] for n in compared if not tiering.goals_met(results, n)]
 
 
+def evaluate_benchmark(sizes: list[int], quick: bool, doc: Path | None) -> list[str]:
+    """The evaluation figures (see evaluate.py); returns the goals missed."""
+    if quick:
+        with tempfile.TemporaryDirectory(prefix="abm-bench-") as scratch:
+            results = evaluate.quick(Path(scratch))
+    else:
+        runs = {size: EVALUATE_RUNS.get(size, 3) for size in sizes}
+        results = evaluate.run_benchmark(sizes, runs)
+    figures = evaluate.table(results, machine())
+    print(figures)
+    if doc is not None:
+        write_doc(figures, doc, EVALUATE_START, EVALUATE_END)
+    if quick:  # tiny sizes: the ratios say nothing
+        return []
+    return [evaluate.LABELS[n] for n in ("abmdsl",) if not evaluate.goal_met(results, n)]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--quick", action="store_true", help="a small smoke run; writes nothing")
     options.add_argument("--doc", type=Path, default=DOC, help="where the figures go")
     options.add_argument("--tiering", action="store_true", help="only the tiering benchmark")
     options.add_argument(
+        "--evaluate", action="store_true", help="only the evaluation benchmark (abm evaluate)"
+    )
+    options.add_argument(
         "--sizes",
         default=",".join(str(n) for n in TIERING_SIZES),
-        help="numbers of accounts to tier, comma-separated (default: 1000000,10000000)",
+        help="numbers of accounts to tier, or of activities to evaluate, comma-separated "
+        "(default: 1000000,10000000)",
     )
     args = options.parse_args(argv)
     doc = None if args.quick else args.doc
     missed = []
-    if not args.tiering:
-        missed += check_benchmark(QUICK if args.quick else FULL, doc)
-        print()
     sizes = [int(n.replace("_", "")) for n in args.sizes.split(",")]
-    missed += tiering_benchmark(sizes, args.quick, doc)
+    if args.evaluate:
+        missed += evaluate_benchmark(sizes, args.quick, doc)
+    else:
+        if not args.tiering:
+            missed += check_benchmark(QUICK if args.quick else FULL, doc)
+            print()
+        missed += tiering_benchmark(sizes, args.quick, doc)
+        # The quick run stays as it was (tests/test_bench.py); `--evaluate --quick` is its own.
+        if not args.tiering and not args.quick:
+            print()
+            missed += evaluate_benchmark(sizes, False, doc)
     if doc is not None:
         print(f"\nwritten to {doc}", file=sys.stderr)
     if missed:  # a figure, not a failure: machines differ; the doc says what to do

@@ -256,6 +256,10 @@ def _aggregate(draw: st.DrawFn, children: st.SearchStrategy[Expr]) -> Expr:
     return [*tokens, ")"], ATOM
 
 
+def _of(draw: st.DrawFn, children: st.SearchStrategy[Expr]) -> Expr:
+    return [*_wrap(draw, draw(children), ATOM), "of", draw(identifiers())], UNARY
+
+
 _BUILDERS: dict[str, Callable[[st.DrawFn, st.SearchStrategy[Expr]], Expr]] = {
     "binary": _binary,
     "logic": _logic,
@@ -265,6 +269,7 @@ _BUILDERS: dict[str, Callable[[st.DrawFn, st.SearchStrategy[Expr]], Expr]] = {
     "if": _if,
     "call": _call,
     "aggregate": _aggregate,
+    "of": _of,
 }
 
 

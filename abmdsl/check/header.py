@@ -55,7 +55,10 @@ def check_header(ctx: Context) -> None:
     ctx.ir["title"] = header.title if header else main.path
     ctx.ir["start"] = settings["start"][0].value if "start" in settings else None
     ctx.ir["horizon_days"] = _horizon(ctx, settings.get("horizon"), header)
-    ctx.ir["calendar"] = _calendar(ctx, settings.get("calendar"))
+    country = _calendar(ctx, settings.get("calendar"))
+    region = _region(ctx, country, settings.get("calendar"))
+    # one value for both, as ISO 3166-2 writes a region (DE-BY): see Playbook.calendar_region
+    ctx.ir["calendar"] = f"{country}-{region}" if region else country
     currency = settings["currency"][0].id if "currency" in settings else "USD"
     ctx.ir["currency"] = currency
     ctx.types.currency = currency
@@ -136,6 +139,44 @@ def _calendar(ctx: Context, values: list[Any] | None) -> str | None:
         )
     ctx.error("ABM248", f"`{code.id}` is not a country whose holidays are known", code.span, hint)
     return None
+
+
+def _region(ctx: Context, country: str | None, values: list[Any] | None) -> str | None:
+    """The region of ``calendar XX region YY`` as the `holidays` package spells its code."""
+    if country is None or not values or len(values) < 2:
+        return None
+    written: ast.Name | ast.Text = values[1]
+    code = written.id if isinstance(written, ast.Name) else written.value
+    import holidays
+
+    official = holidays.country_holidays(country)
+    codes: tuple[str, ...] = tuple(official.subdivisions)
+    by_case = {c.casefold(): c for c in codes}
+    if code.casefold() in by_case:
+        return by_case[code.casefold()]
+    name = _countries()[0][country]
+    if not codes:
+        hint = f"no regional holidays of {name} are known: write `calendar {country}`"
+    else:
+        aliases = {
+            a.casefold(): c for a, c in getattr(official, "subdivisions_aliases", {}).items()
+        }
+        meant = aliases.get(code.casefold()) or closest(code, codes)
+        hint = (f"did you mean `{_spelled(meant)}`? " if meant else "") + (
+            f"the regions of {name}: {', '.join(_spelled(c) for c in codes)}"
+        )
+    ctx.error(
+        "ABM246",
+        f"`{code}` is not a region of {name} whose holidays are known",
+        written.span,
+        hint,
+    )
+    return None
+
+
+def _spelled(code: str) -> str:
+    """A region's code as the header takes it: bare when it is a name, else in quotes."""
+    return code if code.isidentifier() else f'"{code}"'
 
 
 def _countries() -> tuple[dict[str, str], dict[str, str]]:

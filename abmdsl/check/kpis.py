@@ -11,6 +11,9 @@ from ..ir import BaselineIR, KpiIR, VerdictIR
 from ..typecheck import BOOL, Scope, Type
 from .context import Context
 
+# The groups of accounts a KPI can be measured on (`engagement of control`), besides each tier.
+GROUPS = ("programme", "control", "outside", "all")
+
 _LOOSER = {
     ">=": lambda warn, target: warn <= target,
     ">": lambda warn, target: warn <= target,
@@ -40,7 +43,8 @@ def check_kpis(ctx: Context) -> None:
     baselines = {b.name.name: b for b in ctx.of(ast.Baseline) if ctx.define(b.name, "baseline")}
     kpis = {k.name.name: k for k in ctx.of(ast.Kpi) if ctx.define(k.name, "KPI")}
     types: dict[str, Type] = {}
-    scope = Scope(None, ctx.field_types(), types, {}, True, None, ctx.used)
+    groups = frozenset({*GROUPS, *(t.name for t in ctx.ir.get("tiers", ()))})
+    scope = Scope(None, ctx.field_types(), types, {}, True, None, ctx.used, groups)
     for name in [*baselines, *kpis]:
         types[name] = Type("number")  # provisional, so that KPIs may use each other
     untyped: set[str] = set()  # wrong expressions: already reported, so not compared again

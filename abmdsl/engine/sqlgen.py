@@ -43,6 +43,7 @@ class Columns:
     dates: frozenset[str] = frozenset()  # names that hold dates, for date arithmetic
     # How an aggregate reads its rows: only KPIs have one (abmdsl.evaluate.compile).
     aggregate: Callable[[ast.Aggregate], exp.Expression] | None = None
+    of: Callable[[ast.Of], exp.Expression] | None = None  # a value measured on another group
 
     def name(self, name: str) -> exp.Expression:
         if name not in self.names:
@@ -301,6 +302,12 @@ def _aggregate(expr: ast.Aggregate, columns: Columns) -> exp.Expression:
     return columns.aggregate(expr)
 
 
+def _of(expr: ast.Of, columns: Columns) -> exp.Expression:
+    if columns.of is None:
+        raise Unsupported("`of` is compiled by the KPI evaluator")
+    return columns.of(expr)
+
+
 _RULES: dict[str, Callable[..., exp.Expression]] = {
     "number": _literal,
     "percent": _literal,
@@ -323,4 +330,5 @@ _RULES: dict[str, Callable[..., exp.Expression]] = {
     "if": _if,
     "call": _call,
     "aggregate": _aggregate,
+    "of": _of,
 }

@@ -104,7 +104,8 @@ class KpiCompiler:
 
     def __init__(self, playbook: Playbook, tables: Tables, dated: frozenset[str] = frozenset()):
         self.playbook = playbook
-        self.tables = tables
+        self._tables = tables
+        self._reads: dict[str, tuple[str, int]] = {}  # the name reads go by → (table, reads)
         self.dated = dated  # data sets cut at the as-of date, whose counts grow with time
         self._scans: dict[tuple[str, str], _Scan] = {}
         self._done: dict[tuple[int, str], tuple[str, _Scan, ast.Aggregate]] = {}
@@ -153,6 +154,45 @@ class KpiCompiler:
             select = select.with_(scan.alias, as_=body)
             table = exp.to_table(scan.alias)
             select = select.from_(table) if n == 0 else select.join(table, join_type="CROSS")
+        return self._shared(select)
+
+    def tables(self, dataset: str, group: str) -> str:
+        """The name one read of a data set's rows of a group goes by, until :meth:`_shared`."""
+        table = self._tables(dataset, group)
+        name = next((n for n, (t, _) in self._reads.items() if t == table), None)
+        name = name or f"__rows_{len(self._reads)}"
+        self._reads[name] = (table, self._reads.get(name, (table, 0))[1] + 1)
+        return name
+
+    def _shared(self, select: exp.Select) -> exp.Select:
+        """Rows read more than once (the activities of the scan and of a nested count of the
+        activities of each account) are read once, into a ``MATERIALIZED`` CTE of the columns
+        the query uses; the others are read where they are used.
+
+        DuckDB would otherwise read and filter the file once per use: at 10M activities, the
+        seed's KPIs took 1.6 s reading them twice and 0.7 s reading them once (with every
+        column kept, 1.2 s).
+        """
+        places = [t for t in select.find_all(exp.Table) if t.name in self._reads]
+        shared: list[exp.CTE] = []
+        for name, (table, reads) in self._reads.items():
+            if reads < 2:
+                for place in (p for p in places if p.name == name):
+                    place.set("this", exp.to_identifier(table))
+                continue
+            used: dict[str, None] = {}
+            for place in (p for p in places if p.name == name):
+                scope = place.find_ancestor(exp.Select)
+                for col in scope.find_all(exp.Column) if scope is not None else ():
+                    if col.table == place.alias_or_name:
+                        used[col.name] = None
+            kept = [column(c) for c in used] or [exp.alias_(exp.Literal.number(1), "__one")]
+            body = exp.select(*kept).from_(exp.to_table(table))
+            shared.append(exp.CTE(this=body, alias=exp.TableAlias(this=name), materialized=True))
+        if shared:
+            with_ = select.args.get("with_") or select.args.get("with")  # renamed in sqlglot 30
+            assert with_ is not None  # rows are read by scans, which are CTEs
+            with_.set("expressions", [*shared, *with_.expressions])
         return select
 
     # ------------------------------------------------------------------ KPI-level expressions
@@ -161,6 +201,7 @@ class KpiCompiler:
         columns = Columns(
             names=_Names(self._is_measure, lambda name: self.measure(name, group)),
             aggregate=lambda node: self._top(node, group),
+            of=lambda node: exp.Paren(this=self.expression(node.value, node.group.name)),
         )
         return to_sql(expr, columns)
 

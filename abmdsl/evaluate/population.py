@@ -11,7 +11,8 @@ Groups of accounts:
   tier has a cadence, every tier but an ``otherwise`` one);
 * ``control`` — the holdout of every tier: the accounts kept out to compare with;
 * ``outside`` — the others (the seed's one-to-many tier);
-* ``all`` — every row of the data, activities of accounts not in the accounts file included.
+* ``all`` — every row of the data, activities of accounts not in the accounts file included;
+* each tier by its name — its accounts that are not held out.
 
 A contact or activity belongs to the group of its account: through its field that references
 accounts, or for an activity with none, through its contact's account.
@@ -20,6 +21,7 @@ accounts, or for an activity with none, through its contact's account.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 import duckdb
@@ -31,7 +33,6 @@ from ..ir import Playbook
 GROUPS = ("programme", "control", "outside", "all")
 TIERED = "__kpi_tiered"
 ACCOUNTS = "__kpi_accounts"
-ACTIVITY_GROUPS = "__kpi_activity_groups"
 
 
 class PopulationError(Exception):
@@ -58,7 +59,13 @@ class Counts:
 
 
 def view(dataset: str, group: str) -> str:
-    return f"__kpi_{dataset}_{group}"
+    """The view of one data set's rows of one group (a tier's name is any Unicode word)."""
+    return f"__kpi_{dataset}_{hashlib.md5(group.encode()).hexdigest()[:12]}"
+
+
+def groups(playbook: Playbook) -> list[str]:
+    """Every group a KPI may be measured on: the four of :data:`GROUPS`, then each tier."""
+    return [*GROUPS, *(t.name for t in playbook.tiers if t.name not in GROUPS)]
 
 
 def programme_tiers(playbook: Playbook) -> list[str]:
@@ -85,75 +92,151 @@ def build(
     datasets: set[str],
     window: Window,
 ) -> Counts:
-    """Create the views of every data set in ``datasets`` (loaded as tables of that name)."""
+    """Create the views of every data set in ``datasets`` (loaded as tables of that name),
+    and count who is where."""
+    views(con, playbook, tiered, datasets, window)
+    return count(con, playbook, tiered.num_rows, datasets, window)
+
+
+def views(
+    con: duckdb.DuckDBPyConnection,
+    playbook: Playbook,
+    tiered: pa.Table,
+    datasets: set[str],
+    window: Window,
+) -> None:
+    """Create the views alone: nothing is read until a query reads them.
+
+    Every view is a filter of its data set, so that DuckDB reads a data set once per query
+    that uses it and pushes the filter into the scan: the activities of the programme are
+    the rows dated within the window whose account is among the programme's (a semi-join
+    with a few dozen keys), as one would write it by hand. Joining every activity to its
+    account's group first, in a table of 10M rows, cost more than the KPIs themselves.
+    """
     con.register(TIERED, tiered)
     key = _q(_account_key(playbook))
     inside = ", ".join(_lit(t) for t in programme_tiers(playbook)) or "NULL"
+    # A view rather than a copy: the tiered accounts are already in memory, as Arrow.
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {ACCOUNTS} AS SELECT *, CASE "
+        f"CREATE OR REPLACE TEMP VIEW {ACCOUNTS} AS SELECT *, CASE "
         f"WHEN \"holdout\" THEN 'control' WHEN \"tier\" IN ({inside}) THEN 'programme' "
-        f"ELSE 'outside' END AS __group FROM {TIERED}"
+        f"ELSE 'outside' END AS __group, \"tier\" AS __tier FROM {TIERED}"
     )
+    names = groups(playbook)
+    for group in names:
+        where = "" if group == "all" else f" WHERE {_member(group)}"
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {view('accounts', group)} AS "
+            f"SELECT * EXCLUDE (__group, __tier) FROM {ACCOUNTS}{where}"
+        )
+    if "contacts" in datasets:
+        _members(con, names, "contacts", key, _contacts_link(playbook))
+    if "activities" in datasets:
+        _activities(con, playbook, names, key, window)
+
+
+def count(
+    con: duckdb.DuckDBPyConnection,
+    playbook: Playbook,
+    accounts_in_all: int,
+    datasets: set[str],
+    window: Window,
+) -> Counts:
+    """How many accounts each group has, and where the activities went (after :func:`views`)."""
     accounts = dict.fromkeys(GROUPS, 0)
     for group, n in con.sql(f"SELECT __group, count(*) FROM {ACCOUNTS} GROUP BY 1").fetchall():
         accounts[group] = n
-    accounts["all"] = tiered.num_rows
-    for group in GROUPS:
-        where = "" if group == "all" else f" WHERE __group = {_lit(group)}"
-        con.execute(
-            f"CREATE OR REPLACE TEMP VIEW {view('accounts', group)} AS "
-            f"SELECT * EXCLUDE (__group) FROM {ACCOUNTS}{where}"
-        )
-    if "contacts" in datasets:
-        _members(con, playbook, "contacts", key, _contacts_link(playbook))
+    accounts["all"] = accounts_in_all
     counts = Counts(accounts, dict.fromkeys(GROUPS, 0), 0, 0, 0, 0)
     if "activities" in datasets:
-        counts = _activities(con, playbook, key, window, counts)
+        counts = _count_activities(con, playbook, window, counts)
     return counts
 
 
-def _activities(
-    con: duckdb.DuckDBPyConnection, playbook: Playbook, key: str, window: Window, counts: Counts
-) -> Counts:
+def _activity_account(con: duckdb.DuckDBPyConnection, playbook: Playbook) -> _Link:
+    """How an activity names its account: its own field, or its contact's."""
     fields = playbook.fields.get("activities", {})
     to_account = next((f.name for f in fields.values() if f.references == "accounts"), None)
     if to_account is None and _account_key(playbook) in fields:
         to_account = _account_key(playbook)
     to_contact = next((f.name for f in fields.values() if f.references == "contacts"), None)
     if to_account is not None:
-        account = f"a.{_q(to_account)}"
-        joins = ""
-    elif to_contact is not None and "contacts" in _tables(con):
+        return _Link(f"a.{_q(to_account)}", "", None)
+    if to_contact is not None and "contacts" in _tables(con):
         contact_key = _q(_key(playbook, "contacts"))
-        account = f"c.{_q(_contacts_link(playbook))}"
-        joins = f" LEFT JOIN contacts c ON c.{contact_key} = a.{_q(to_contact)}"
-    else:
-        account = "NULL"
-        joins = ""
-    day = f"a.{_q(window.date_field)}" if window.date_field else "NULL"
-    bounds = [
-        f"{day} < DATE '{window.first.isoformat()}'" if window.first else "false",
-        f"{day} > DATE '{window.last.isoformat()}'" if window.last else "false",
-    ]
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {ACTIVITY_GROUPS} AS SELECT a.__row, "
-        f"coalesce(g.__group, '-') AS __group, CASE WHEN {day} IS NULL AND "
-        f"{'true' if window.date_field and (window.first or window.last) else 'false'} "
-        f"THEN 'undated' WHEN {bounds[0]} THEN 'before' WHEN {bounds[1]} THEN 'after' "
-        f"ELSE 'in' END AS __when FROM activities a{joins} "
-        f"LEFT JOIN {ACCOUNTS} g ON g.{key} = {account}"
-    )
-    # Activities are many (10M in the benchmark): each view filters them with a semi-join on
-    # the narrow table of row numbers above, rather than joining every column.
-    for group in GROUPS:
-        of_group = "" if group == "all" else f" AND __group = {_lit(group)}"
-        con.execute(
-            f"CREATE OR REPLACE TEMP VIEW {view('activities', group)} AS SELECT * "
-            f"FROM activities WHERE __row IN (SELECT __row FROM {ACTIVITY_GROUPS} "
-            f"WHERE __when = 'in'{of_group})"
+        link = _q(_contacts_link(playbook))
+        return _Link(
+            f"c.{link}",
+            f" LEFT JOIN contacts c ON c.{contact_key} = a.{_q(to_contact)}",
+            (f"a.{_q(to_contact)}", f"SELECT {contact_key} FROM contacts WHERE {link}"),
         )
+    return _Link("NULL", "", None)
+
+
+@dataclass(frozen=True)
+class _Link:
+    account: str  # the account's key, over ``activities a`` and the joins
+    joins: str
+    # Through a contact: (the activity's contact, the contacts' keys up to `IN (accounts)`).
+    contact: tuple[str, str] | None
+
+
+def _bounds(window: Window) -> tuple[str, str, str]:
+    """(undated, before, after): SQL conditions over ``a``, the activity."""
+    day = f"a.{_q(window.date_field)}" if window.date_field else "NULL"
+    bounded = bool(window.date_field and (window.first or window.last))
+    return (
+        f"{day} IS NULL" if bounded else "false",
+        f"{day} < DATE '{window.first.isoformat()}'"
+        if window.first and window.date_field
+        else "false",
+        f"{day} > DATE '{window.last.isoformat()}'"
+        if window.last and window.date_field
+        else "false",
+    )
+
+
+def _activities(
+    con: duckdb.DuckDBPyConnection, playbook: Playbook, names: list[str], key: str, window: Window
+) -> None:
+    link = _activity_account(con, playbook)
+    # Plain bounds, which exclude the undated too: DuckDB pushes them into the file's scan.
+    day = f"a.{_q(window.date_field)}"
+    within = " AND ".join(
+        [f"{day} >= DATE '{window.first.isoformat()}'"] * bool(window.date_field and window.first)
+        + [f"{day} <= DATE '{window.last.isoformat()}'"] * bool(window.date_field and window.last)
+    )
+    within = within or "true"
+    for group in names:
+        members = f"SELECT {key} FROM {ACCOUNTS} WHERE {_member(group)}"
+        if group == "all":
+            of_group = ""
+        elif link.contact is not None:
+            contact, contacts = link.contact
+            of_group = f" AND {contact} IN ({contacts} IN ({members}))"
+        elif link.account != "NULL":
+            of_group = f" AND {link.account} IN ({members})"
+        else:
+            of_group = " AND false"
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {view('activities', group)} AS SELECT a.* "
+            f"FROM activities a WHERE {within}{of_group}"
+        )
+
+
+def _count_activities(
+    con: duckdb.DuckDBPyConnection, playbook: Playbook, window: Window, counts: Counts
+) -> Counts:
+    link = _activity_account(con, playbook)
+    undated, before, after = _bounds(window)
+    key = _q(_account_key(playbook))
+    # Only the key and the date are read, and the accounts' key and group: a narrow join.
     rows = con.sql(
-        f"SELECT __group, __when, count(*) FROM {ACTIVITY_GROUPS} GROUP BY ALL"
+        f"SELECT g.__group, CASE WHEN {undated} THEN 'undated' WHEN {before} THEN 'before' "
+        f"WHEN {after} THEN 'after' ELSE 'in' END AS __when, count(*) "
+        f"FROM activities a{link.joins} "
+        f"LEFT JOIN (SELECT {key}, __group FROM {ACCOUNTS}) g ON g.{key} = {link.account} "
+        "GROUP BY ALL"
     ).fetchall()
     activities = dict.fromkeys(GROUPS, 0)
     left = {"before": 0, "after": 0, "undated": 0}
@@ -173,9 +256,9 @@ def _activities(
 
 
 def _members(
-    con: duckdb.DuckDBPyConnection, playbook: Playbook, dataset: str, key: str, link: str | None
+    con: duckdb.DuckDBPyConnection, names: list[str], dataset: str, key: str, link: str | None
 ) -> None:
-    for group in GROUPS:
+    for group in names:
         if group == "all" or link is None:
             body = f"SELECT * FROM {dataset}"
             if link is None and group != "all":
@@ -183,9 +266,16 @@ def _members(
         else:
             body = (
                 f"SELECT * FROM {dataset} WHERE {_q(link)} IN "
-                f"(SELECT {key} FROM {ACCOUNTS} WHERE __group = {_lit(group)})"
+                f"(SELECT {key} FROM {ACCOUNTS} WHERE {_member(group)})"
             )
         con.execute(f"CREATE OR REPLACE TEMP VIEW {view(dataset, group)} AS {body}")
+
+
+def _member(group: str) -> str:
+    """The condition on ``__group`` and ``__tier`` that an account of ``group`` meets."""
+    if group in GROUPS:
+        return f"__group = {_lit(group)}"
+    return f"(__tier = {_lit(group)} AND __group <> 'control')"
 
 
 def _contacts_link(playbook: Playbook) -> str | None:

@@ -49,6 +49,8 @@ def _threshold(result: KpiResult, card: Scorecard) -> str:
         low = shown(result.low, result.kind, card.currency)
         high = shown(result.high, result.kind, card.currency)
         return f"{low} to {high}"
+    if result.target_value is None:  # a baseline or KPI without data: say which
+        return f"{result.target} (no data)"
     op = result.target.split(" ", 1)[0]
     return f"{op} {shown(result.target_value, result.kind, card.currency)}"
 

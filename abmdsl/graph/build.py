@@ -48,6 +48,8 @@ NODE_KINDS = {
 
 EDGE_KINDS = {
     "depends-on": "the target's rule reads the source",
+    "compared-with": "the target KPI's target or warn level reads the source: judged after "
+    "every value is known, so never part of a circle",
     "feeds": "the source is a part of the target (criterion → score, step → cadence, "
     "sub-goal → goal, assumption → simulation)",
     "measured-by": "the target goal is measured by the source KPI",
@@ -275,11 +277,16 @@ def _kpis(b: _Builder) -> None:
     for name, baseline in baselines.items():
         b.uses(resolver.refs(baseline.expr), f"baseline:{name}")
     for name, kpi in kpis.items():
-        b.uses(_kpi_refs(resolver, kpi), f"kpi:{name}")
+        node = f"kpi:{name}"
+        b.uses(resolver.refs(kpi.expr), node)
+        for source, span in _threshold_refs(resolver, kpi):
+            if source != node:  # `target >= engagement of control * 1.5`: itself, elsewhere
+                b.edge(source, node, "compared-with", span)
 
 
-def _kpi_refs(resolver: Resolver, kpi: KpiIR) -> list[Ref]:
-    refs = resolver.refs(kpi.expr)
+def _threshold_refs(resolver: Resolver, kpi: KpiIR) -> list[Ref]:
+    """What a KPI's target and warn level read: values known before any KPI is judged."""
+    refs: list[Ref] = []
     for expr in (kpi.target, kpi.warn, *_range(kpi)):
         refs += [r for r in resolver.refs(expr) if r[0] not in dict(refs)]
     return refs

@@ -38,8 +38,21 @@ def evaluation_order(graph: nx.DiGraph, kinds: Iterable[str] | None = None) -> l
     import networkx as nx
 
     wanted = set(kinds) if kinds is not None else None
-    order = nx.lexicographical_topological_sort(graph, key=str)
+    order = nx.lexicographical_topological_sort(rules(graph), key=str)
     return [n for n in order if wanted is None or graph.nodes[n]["kind"] in wanted]
+
+
+def rules(graph: nx.DiGraph) -> nx.DiGraph:
+    """The graph without ``compared-with`` edges: what must be computed before what.
+
+    A KPI's target is read after every value is known, so ``target >= engagement of control``
+    on ``engagement`` itself, or a warn level naming a KPI that uses this one, is no circle.
+    """
+    import networkx as nx
+
+    return nx.subgraph_view(
+        graph, filter_edge=lambda u, v: graph.edges[u, v]["kind"] != "compared-with"
+    )
 
 
 # ---------------------------------------------------------------- circles
@@ -47,6 +60,7 @@ def cycles(graph: nx.DiGraph) -> list[Diagnostic]:
     """ABM212 for each circle, naming every definition on it, with a note at each step."""
     import networkx as nx
 
+    graph = rules(graph)
     if nx.is_directed_acyclic_graph(graph):
         return []
     found: list[Diagnostic] = []

@@ -44,6 +44,7 @@ _STYLE = {
 # edge kind → (Graphviz style, colour, shown as a label)
 _EDGE = {
     "depends-on": ("solid", "#555555", False),
+    "compared-with": ("dashed", "#555555", True),
     "feeds": ("bold", "#333333", False),
     "measured-by": ("dashed", "#c0392b", True),
     "assigned-cadence": ("solid", "#27ae60", True),

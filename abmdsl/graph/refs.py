@@ -20,6 +20,7 @@ Ref = tuple[str, Span | None]
 # The expressions directly inside each kind of expression, in the order they are written.
 _CHILDREN: dict[str, tuple[str, ...]] = {
     "neg": ("operand",),
+    "of": ("value",),
     "not": ("operand",),
     "binary": ("left", "right"),
     "logic": ("left", "right"),

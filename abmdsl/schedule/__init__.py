@@ -1,13 +1,17 @@
 """Schedules: the pilot's cadences and plan on a business-day calendar.
 
-Input: a checked playbook, its accounts and contacts. Output: every touch dated on a working
-day of the playbook's country, the dated plan (Gantt and RACI), buying-committee gaps, the
-team's workload and the normatives — as a terminal summary, CSV, Parquet, JSON or iCalendar.
+Input: a checked playbook, its accounts and contacts, and (optionally) what happened, its
+activities. Output: every touch dated on a working day of the playbook's country (and
+region), marked when a stop or pause rule holds it back, the dated plan (Gantt and RACI),
+buying-committee gaps, the team's workload and the normatives — as a terminal summary, CSV,
+Parquet, JSON or iCalendar.
 
 Modules, in the order a schedule is made: :mod:`.calendar` (business days), :mod:`.plan`
-(dated stages, RACI, the cadence start), :mod:`.expand` (touches in DuckDB), :mod:`.build`
-(all of it together), :mod:`.workload` (counts), :mod:`.report` (the terminal),
-:mod:`.export` (CSV, Parquet, JSON) and :mod:`.ics` (iCalendar).
+(dated stages, RACI, the cadence start), :mod:`.expand` (touches in DuckDB), :mod:`.settle`
+(the re-contact windows of :mod:`.spacing` and the daily limits of :mod:`.capacity`,
+together), :mod:`.stops` (the stop and pause rules on the activities), :mod:`.build` (all of
+it together), :mod:`.workload` (counts), :mod:`.report` (the terminal), :mod:`.export` (CSV,
+Parquet, JSON) and :mod:`.ics` (iCalendar).
 """
 
 from importlib import import_module

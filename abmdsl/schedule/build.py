@@ -9,6 +9,7 @@ buying-committee gaps, the normatives per tier and the provenance — which
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -31,6 +32,8 @@ from .plan import (
     raci_matrix,
     tier_starts,
 )
+from .settle import Settling
+from .stops import ACTIVITIES, ActivityColumns, RuleCount, mark
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,9 @@ class Schedule:
     provenance: Provenance
     budgeted: Budgeted | None = None  # research hours and budget beside the plan's
     tier_starts: dict[str, CadenceStart] = field(default_factory=dict)  # tiers with a cadence
+    activities: int | None = None  # rows of the activities file; None when none was given
+    held: list[RuleCount] = field(default_factory=list)  # what each stop/pause rule held back
+    settle: Settling | None = None  # how the re-contact windows and daily limits agreed
 
     @property
     def holdout_skipped(self) -> int:
@@ -75,18 +81,33 @@ def cadenced_tiers(playbook: Playbook) -> list[TierIR]:
 
 
 def build_schedule(
-    playbook: Playbook, sources: dict[str, str], accounts: Path, contacts: Path | None
+    playbook: Playbook,
+    sources: dict[str, str],
+    accounts: Path,
+    contacts: Path | None,
+    activities: Path | None = None,
 ) -> Schedule:
-    """Everything ``abm schedule`` reports.
+    """Everything ``abm schedule`` reports; with ``activities``, each touch's ``status``.
 
     Raises:
-        ScheduleError: no ``start``, or cadences to run but no contacts.
+        ScheduleError: no ``start``, cadences to run but no contacts, or activities whose
+            declaration does not say what the stop and pause rules need.
         abmdsl.data.DataError: a data file does not match the playbook.
     """
+    from ..data import load_dataset
+
     start = _check(playbook, contacts)
+    stops = ActivityColumns.of(playbook) if activities is not None else None
     calendar = BusinessCalendar.of(playbook)
     con = connect()
     run = run_playbook(playbook, sources, accounts, contacts, con=con)
+    provenance, happened = run.provenance, None
+    if activities is not None:
+        report = load_dataset(
+            con, activities, ACTIVITIES, playbook.fields.get(ACTIVITIES, {}), ACTIVITIES
+        )
+        data = hashlib.sha256((provenance.data_sha256 + report.sha256).encode()).hexdigest()
+        provenance, happened = Provenance(provenance.playbook_sha256, data), report.rows
     con.register(TIERED, run.table)
     launch = cadence_start(playbook, start, calendar)
     starts = _starts(playbook, start, calendar, launch)
@@ -95,13 +116,19 @@ def build_schedule(
     longest = max((c.days for c in playbook.cadences.values()), default=1)
     longest += max(offsets.values(), default=0)
     expand.register_cadences(con, playbook, calendar.business_days(origin, longest), offsets)
-    touches, gaps = EMPTY_TOUCHES, EMPTY_GAPS
+    touches, gaps, held, settle = EMPTY_TOUCHES, EMPTY_GAPS, [], None
     if cadenced_tiers(playbook):  # then contacts were given (see _check)
         columns = ContactColumns.of(playbook)
-        touches = expand.touches(
+        touches, settle = expand.touches(
             con, playbook, columns, start, lambda n: calendar.business_days(origin, n)
         )
         gaps = expand.gaps(con, playbook, columns)
+        if stops is not None:
+            touches, held = mark(con, playbook, stops)
+    elif stops is not None:
+        touches = EMPTY_TOUCHES.append_column("status", pa.array([], pa.string())).append_column(
+            "status_reason", pa.array([], pa.string())
+        )
     with_contacts = contacts is not None and contact_link(playbook) is not None
     counts = {r["tier"]: r for r in expand.tier_counts(con, playbook, with_contacts).to_pylist()}
     loads = [_load(t, counts.get(t.name), playbook) for t in playbook.tiers]
@@ -119,8 +146,11 @@ def build_schedule(
         gaps=gaps,
         tiers=loads,
         accounts=run.table.num_rows,
-        provenance=run.provenance,
+        provenance=provenance,
         budgeted=budgeted(playbook, loads, stages),
+        activities=happened,
+        held=held,
+        settle=settle,
     )
 
 

@@ -4,10 +4,11 @@ Input: a checked playbook's ``calendar``, ``holidays`` and ``workdays``. Output:
 :class:`BusinessCalendar` that says whether a date is a working day and counts business days.
 
 A business day is a day outside the country's weekend (Saturday and Sunday unless the country
-rests on other days), minus its public holidays (the `holidays` package, which also knows the
-weekend days a country moves to Mondays and the Saturdays it makes working, as Russia does),
-minus the header's ``holidays``, plus the header's ``workdays``. The header wins: a team's own
-exception is more specific than the law.
+rests on other days), minus its public holidays and those of the header's region, if it names
+one (Epiphany is a holiday in Bavaria, not in Berlin) — the `holidays` package, which also
+knows the weekend days a country moves to Mondays and the Saturdays it makes working, as
+Russia does — minus the header's ``holidays``, plus the header's ``workdays``. The header
+wins: a team's own exception is more specific than the law.
 """
 
 from __future__ import annotations
@@ -40,11 +41,15 @@ class BusinessCalendar:
     [False, True]
     >>> ru.holiday_name(dt.date(2027, 1, 7))
     'Christmas Day'
+    >>> epiphany = dt.date(2027, 1, 6)
+    >>> [BusinessCalendar("DE", region=r).is_business_day(epiphany) for r in ("BY", "BE")]
+    [False, True]
     """
 
     country: str | None = None
     extra_holidays: frozenset[dt.date] = frozenset()
     extra_workdays: frozenset[dt.date] = frozenset()
+    region: str | None = None  # a subdivision of the country with holidays of its own
     _official: HolidayBase | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -52,12 +57,18 @@ class BusinessCalendar:
             import holidays
 
             # `years` is left open: the object adds each year the first time it is asked about.
-            object.__setattr__(self, "_official", holidays.country_holidays(self.country))
+            official = holidays.country_holidays(self.country, subdiv=self.region)
+            object.__setattr__(self, "_official", official)
 
     @classmethod
     def of(cls, playbook: Playbook) -> BusinessCalendar:
         """The calendar a playbook's header declares."""
-        return cls(playbook.calendar, frozenset(playbook.holidays), frozenset(playbook.workdays))
+        return cls(
+            playbook.calendar_country,
+            frozenset(playbook.holidays),
+            frozenset(playbook.workdays),
+            region=playbook.calendar_region,
+        )
 
     def is_business_day(self, day: dt.date) -> bool:
         if day in self.extra_workdays:

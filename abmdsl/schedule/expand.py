@@ -25,7 +25,7 @@ from ..data.values import ident
 from ..engine.run import contact_link
 from ..engine.tiering import CLUSTER, HOLDOUT, TIER, holdout_salt, holdout_threshold
 from ..ir import Playbook, StepIR
-from . import capacity, spacing
+from .settle import Settling, settle
 
 if TYPE_CHECKING:
     import duckdb
@@ -42,8 +42,12 @@ TIERED, STEPS, TIER_CADENCE, DAYS, TARGETS = (
 ARM_HASH = f"substr(md5('{holdout_salt(None)}' || p.contact), 1, 8)"
 """A/B variants split contacts as the holdout splits accounts: md5 of the seed and the key,
 its first 8 hex digits compared as text with each variant's cumulative bound."""
-DUE, SPACED, SLOTTED = "schedule_due", "schedule_spaced", "schedule_slotted"
-"""Touches on their cadence days; after the re-contact windows; after the daily limits."""
+DUE = "schedule_due"
+"""Touches on their cadence days, before the re-contact windows and daily limits move them."""
+DATED = "schedule_dated"
+"""The touches with their dates, before sorting: what the stop and pause rules mark."""
+TOUCH_ORDER = "date, account, touch, contact, contact_row"
+"""The order of the touches in every output; the last key makes it total."""
 CONTACT_PREFIX = "contact_"
 """Fields of a contact copied onto each touch get this prefix, so that a contact field named
 `date` or `channel` cannot collide with the touch's own columns."""
@@ -205,8 +209,9 @@ def touches(
     columns: ContactColumns,
     start: dt.date,
     days: Callable[[int], list[dt.date]],
-) -> pa.Table:
-    """Every touch: one row per account × contact × step, sorted by date, account, touch.
+) -> tuple[pa.Table, Settling]:
+    """Every touch: one row per account × contact × step, sorted by date, account, touch;
+    and how the re-contact windows and daily limits settled (see :mod:`.settle`).
 
     ``days(n)`` gives the first ``n`` business days of the cadences: a role's daily limit may
     move touches past the longest cadence's last day.
@@ -225,28 +230,22 @@ def touches(
         f"LATERAL (SELECT list_position(list_transform(s.variant_upto, lambda x: {ARM_HASH} < x), "
         "true) AS arm)"
     )
-    source = DUE
-    gaps = spacing.windows(playbook)
-    if gaps:  # the re-contact window first; the daily limits then queue what it gives
-        spacing.register_windows(con, gaps)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {SPACED} AS {spacing.spaced_sql(source)}")
-        source = SPACED
-    limits = capacity.daily_limits(playbook)
-    if limits:
-        capacity.register_limits(con, limits)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {SLOTTED} AS {capacity.spill_sql(source)}")
-        source = SLOTTED
+    source, settling = settle(con, playbook, DUE)
     ((last,),) = con.sql(f"SELECT coalesce(max(slot), 1) FROM {source}").fetchall()
     register_days(con, days(int(last)))
     shown = "".join(f", t.{ident(CONTACT_PREFIX + f)}" for f in columns.shown)
-    sql = (
+    # kept as a table (with `contact_row`, which tells apart two rows of one contact key) so
+    # that the stop and pause rules can mark these very rows afterwards
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {DATED} AS "
         "SELECT d.date, CAST(date_diff('day', $start, d.date) // 7 + 1 AS INTEGER) AS week, "
         "t.cadence_day, t.account, t.tier, t.cluster, t.contact"
         f"{shown}, t.cadence, t.touch, t.channel, t.audience, t.action, t.refers_to, t.owner, "
-        f"t.variant, t.moved FROM {source} t JOIN {DAYS} d ON d.day = t.slot "
-        "ORDER BY d.date, t.account, t.touch, t.contact, t.contact_row"
+        f"t.variant, t.moved, t.contact_row FROM {source} t JOIN {DAYS} d ON d.day = t.slot",
+        {"start": start},
     )
-    return con.sql(sql, params={"start": start}).to_arrow_table()
+    sql = f"SELECT * EXCLUDE (contact_row) FROM {DATED} ORDER BY {TOUCH_ORDER}"
+    return con.sql(sql).to_arrow_table(), settling
 
 
 def gaps(con: duckdb.DuckDBPyConnection, playbook: Playbook, columns: ContactColumns) -> pa.Table:

@@ -121,7 +121,8 @@ def document(schedule: Schedule, load: Workload) -> dict[str, Any]:
                 "start": schedule.start,
                 "end": schedule.end,
                 "horizon_days": pb.horizon_days,
-                "calendar": pb.calendar,
+                "calendar": pb.calendar_country,
+                "calendar_region": pb.calendar_region,
                 "days_off_and_working_weekends": [
                     {"date": day, "why": why}
                     for day, why in schedule.calendar.exceptions(schedule.start, schedule.end)
@@ -150,10 +151,26 @@ def document(schedule: Schedule, load: Workload) -> dict[str, Any]:
                 },
             },
             "capacity": _capacity(schedule, load),
+            **_stop_rules(schedule),
             "coverage_gaps": schedule.gaps.to_pylist(),
             "touches": schedule.touches.to_pylist(),
         }
     )
+
+
+def _stop_rules(schedule: Schedule) -> dict[str, Any]:
+    """With activities: what each cadence's stop and pause rules held back."""
+    if schedule.activities is None:
+        return {}
+    from .report import held_back
+
+    return {
+        "stop_rules": {
+            "activities": schedule.activities,
+            **held_back(schedule),
+            "by_rule": [c.__dict__ for c in schedule.held],
+        }
+    }
 
 
 def _capacity(schedule: Schedule, load: Workload) -> dict[str, Any]:
@@ -166,6 +183,8 @@ def _capacity(schedule: Schedule, load: Workload) -> dict[str, Any]:
         "moved_touches": load.moved,
         "moved_days_max": load.moved_max,
         "moved_days_avg": load.moved_avg,
+        "window_and_limit_passes": schedule.settle.passes if schedule.settle else 0,
+        "window_and_limits_settled": schedule.settle.settled if schedule.settle else True,
         "variants": [
             {"cadence": c, "touch": t, "touches": split} for (c, t), split in load.variants.items()
         ],

@@ -1,6 +1,8 @@
-"""iCalendar (RFC 5545) output: one all-day event per touch, or one per owner role and day.
+"""iCalendar (RFC 5545) output: one all-day event per touch, or one per owner role and day,
+and one multi-day event per stage of the plan.
 
 Input: a :class:`~abmdsl.schedule.build.Schedule`. Output: the bytes of an ``.ics`` file.
+Only touches still planned go in: one a stop or pause rule held back is not work to do.
 Written by hand rather than through a library so that the bytes are ours to keep stable:
 the same schedule gives the same file, because every UID is a hash of what the event is,
 DTSTAMP is the pilot's start (not the clock), and events come in the touches' sorted order.
@@ -13,10 +15,12 @@ import hashlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
+from .plan import RACI
 from .workload import UNASSIGNED
 
 if TYPE_CHECKING:
     from .build import Schedule
+    from .plan import DatedStage
 
 Per = Literal["touch", "owner-day"]
 PER: tuple[Per, ...] = ("touch", "owner-day")
@@ -66,25 +70,34 @@ def render_ics(schedule: Schedule, per: Per = "touch") -> bytes:
         f"X-ABMDSL-PLAYBOOK-SHA256:{schedule.provenance.playbook_sha256}",
         f"X-ABMDSL-DATA-SHA256:{schedule.provenance.data_sha256}",
     ]
-    rows = schedule.touches.to_pylist()
+    touches = schedule.touches
+    if "status" in touches.column_names:
+        import pyarrow.compute as pc
+
+        touches = touches.filter(pc.equal(touches["status"], "planned"))
+    rows = touches.to_pylist()
     events = _per_touch(title, rows) if per == "touch" else _per_owner_day(title, rows)
-    lines = head + [line for event in events for line in _event(stamp, *event)]
+    everything = [*_stages(title, schedule.stages), *events]
+    lines = head + [line for event in everything for line in _event(stamp, *event)]
     lines.append("END:VCALENDAR")
     return "".join(fold(line) + "\r\n" for line in lines).encode("utf-8")
 
 
-Event = tuple[str, dt.date, str, str, list[str]]  # uid, day, summary, description, categories
+Event = tuple[str, dt.date, dt.date, str, str, list[str]]
+"""uid, first day, last day (included), summary, description, categories."""
+STAGE = "stage"
+"""The category of a stage's event, which tells it from the touches."""
 
 
 def _event(
-    stamp: str, uid: str, day: dt.date, summary: str, text: str, tags: list[str]
+    stamp: str, uid: str, first: dt.date, last: dt.date, summary: str, text: str, tags: list[str]
 ) -> list[str]:
     return [
         "BEGIN:VEVENT",
         f"UID:{uid}",
         f"DTSTAMP:{stamp}",
-        f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
-        f"DTEND;VALUE=DATE:{day + dt.timedelta(days=1):%Y%m%d}",
+        f"DTSTART;VALUE=DATE:{first:%Y%m%d}",
+        f"DTEND;VALUE=DATE:{last + dt.timedelta(days=1):%Y%m%d}",  # DTEND is exclusive
         f"SUMMARY:{escape(summary)}",
         f"DESCRIPTION:{escape(text)}",
         "CATEGORIES:" + ",".join(escape(t) for t in tags),
@@ -115,7 +128,7 @@ def _per_touch(title: str, rows: list[dict[str, Any]]) -> Iterator[Event]:
         if row["refers_to"] is not None:
             lines.append(f"refers to touch {row['refers_to']}")
         tags = [row["channel"], *([row["owner"]] if row["owner"] else [])]
-        yield uid, row["date"], touch_summary(row), "\n".join(lines), tags
+        yield uid, row["date"], row["date"], touch_summary(row), "\n".join(lines), tags
 
 
 def _per_owner_day(title: str, rows: list[dict[str, Any]]) -> Iterator[Event]:
@@ -129,4 +142,29 @@ def _per_owner_day(title: str, rows: list[dict[str, Any]]) -> Iterator[Event]:
         counts = ", ".join(f"{c} {n}" for c, n in sorted(channels.items()))
         summary = f"{owner}: {len(items)} touch{'es' * (len(items) != 1)} ({counts})"
         text = "\n".join(f"{touch_summary(r)} — {r['action']}" for r in items)
-        yield _uid(title, owner, day), day, summary, text, [owner, *sorted(channels)]
+        yield _uid(title, owner, day), day, day, summary, text, [owner, *sorted(channels)]
+
+
+def _stages(title: str, stages: list[DatedStage]) -> Iterator[Event]:
+    """One event per stage, over its days: the plan beside the touches in one calendar."""
+    for stage in stages:
+        weeks = (
+            f"week {stage.first_week}"
+            if stage.first_week == stage.last_week
+            else f"weeks {stage.first_week}–{stage.last_week}"
+        )
+        lines = [f"stage {stage.name}: {weeks}, {stage.business_days} business days"]
+        lines += [f"{kind}: {', '.join(roles)}" for kind, roles in _raci(stage) if roles]
+        roles = [r for _, rs in _raci(stage) for r in rs]
+        yield (
+            _uid(title, STAGE, stage.name),
+            stage.start,
+            stage.end,
+            stage.title or stage.name,
+            "\n".join(lines),
+            [STAGE, *dict.fromkeys(roles)],
+        )
+
+
+def _raci(stage: DatedStage) -> list[tuple[str, tuple[str, ...]]]:
+    return [(kind, stage.raci.get(kind, ())) for kind, _ in RACI]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from io import StringIO
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..numbers import plain
@@ -40,7 +41,10 @@ def render(schedule: Schedule, load: Workload) -> str:
 
 def _headline(schedule: Schedule, load: Workload) -> str:
     pb, launch = schedule.playbook, schedule.cadence_start
-    calendar = f"calendar {pb.calendar}" if pb.calendar else "Monday–Friday, no public holidays"
+    country = pb.calendar_country
+    calendar = f"calendar {country}" if country else "Monday–Friday, no public holidays"
+    if pb.calendar_region:
+        calendar += f" region {pb.calendar_region}"
     return (
         f"{pb.title}: {schedule.start} to {schedule.end} ({pb.horizon_days} days, {calendar})\n"
         f"{load.touches} touches to {load.contacts} contacts at {load.accounts} accounts; "
@@ -170,6 +174,7 @@ def _notes(schedule: Schedule, load: Workload) -> list[str]:
             f"{_count(skipped, 'holdout account')} "
             f"{'gets' if skipped == 1 else 'get'} no touches: the control group\n"
         )
+    notes += _stop_notes(schedule)
     notes += _capacity_notes(schedule, load)
     if load.after_horizon:
         notes.append(
@@ -179,8 +184,59 @@ def _notes(schedule: Schedule, load: Workload) -> list[str]:
     return notes
 
 
+def held_back(schedule: Schedule) -> dict[str, int]:
+    """``stopped`` and ``paused`` → touches the rules held back, over every rule."""
+    out = {"stopped": 0, "paused": 0}
+    for count in schedule.held:
+        out[count.status] += count.touches
+    return out
+
+
+def _stop_notes(schedule: Schedule) -> list[str]:
+    if schedule.activities is None:
+        return []
+    held = held_back(schedule)
+    head = (
+        f"{_count(schedule.activities, 'activity', 'activities')} read: "
+        f"{_count(held['stopped'], 'touch', 'touches')} stopped and {held['paused']} paused "
+        "by the cadences' rules"
+    )
+    if not schedule.held:
+        head += " (no cadence in use has a stop or pause rule)"
+    notes = [head + "\n"]
+    for c in schedule.held:
+        whom = _count(c.accounts, "account") if c.account else _count(c.contacts, "contact")
+        touches = _count(c.touches, "touch", "touches")
+        notes.append(f"  {c.cadence}: `{c.rule}` {c.status} {touches} of {whom}\n")
+    return notes
+
+
+def wrote(schedule: Schedule, load: Workload, path: Path) -> str:
+    """The line that says what went into an output file, and what an .ics left out."""
+    if path.suffix.lower() != ".ics":
+        return f"wrote {load.touches} touches to {path}"
+    held = held_back(schedule)
+    planned = load.touches - held["stopped"] - held["paused"]
+    stages = _count(len(schedule.stages), "stage")
+    line = f"wrote {planned} touches and {stages} of the plan to {path}"
+    if planned != load.touches:
+        line += (
+            f"; left out {held['stopped']} stopped and {held['paused']} paused touches "
+            "(a CSV or JSON output lists them with their `status`)"
+        )
+    return line
+
+
 def _capacity_notes(schedule: Schedule, load: Workload) -> list[str]:
     notes = []
+    settle = schedule.settle
+    if settle is not None and not settle.settled:
+        notes.append(
+            "warning: the re-contact windows and the daily limits still moved touches after "
+            f"{_count(settle.passes, 'pass', 'passes')}; the daily limits are kept, but some "
+            "touches may come "
+            "closer than the window: raise the limits or start the cadences in waves\n"
+        )
     if load.moved:
         limits = schedule.playbook.plan.capacity if schedule.playbook.plan else {}
         per_day = ", ".join(
@@ -233,8 +289,8 @@ def _print(table: Table) -> str:
     return out.getvalue()
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'s' * (n != 1)}"
+def _count(n: int, noun: str, nouns: str | None = None) -> str:
+    return f"{n} {noun if n == 1 else nouns or noun + 's'}"
 
 
 def _n(value: int | None) -> str:

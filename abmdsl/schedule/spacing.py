@@ -6,8 +6,10 @@ Output: a query giving the same touches, each contact's later touches moved late
 came too soon, in the order they had.
 
 The rule as a loop is ``day(i) = max(slot(i), day(i − 1) + N)`` over a contact's touches in
-order (day, then touch number). Unrolled, ``day(i) = N·i + max(slot(j) − N·j for j ≤ i)``: a
-running maximum, so it is one window function, not a loop.
+the cadence's order (cadence day, then touch number: the order before anything moved them, so
+that a touch a daily limit pushed past the next one goes back in its place). Unrolled,
+``day(i) = N·i + max(slot(j) − N·j for j ≤ i)``: a running maximum, so it is one window
+function, not a loop.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ def spaced_sql(source: str) -> str:
     contact = "PARTITION BY account, contact, contact_row"
     return (
         "WITH spaced_in AS (SELECT t.*, g.gap, "
-        f"row_number() OVER ({contact} ORDER BY t.slot, t.touch) - 1 AS i "
+        f"row_number() OVER ({contact} ORDER BY t.cadence_day, t.touch) - 1 AS i "
         f"FROM {source} t JOIN {WINDOWS} g ON g.cadence = t.cadence), "
         "spaced_out AS (SELECT *, gap * i + max(slot - gap * i) OVER "
         f"({contact} ORDER BY i ROWS UNBOUNDED PRECEDING) AS spaced FROM spaced_in) "

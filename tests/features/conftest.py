@@ -306,3 +306,45 @@ def goal_declares(workspace: Workspace, goal: str, target: str) -> None:
 def goal_derives(workspace: Workspace, goal: str, target: str, rule: str) -> None:
     lines = [" ".join(line.split()) for line in _goal_lines(workspace, goal)]
     assert f"{target} derived: {rule}" in lines, workspace.output
+
+
+# ------------------------------------- schedules: stop and pause rules, stages in the calendar
+
+
+@given(parsers.parse('activities in "{name}":'))
+def activities_table(workspace: Workspace, name: str, datatable: list[list[str]]) -> None:
+    _write(workspace, name, "\n".join(";".join(row) for row in datatable) + "\n")
+
+
+def _touch(workspace: Workspace, contact: str, touch: int) -> dict[str, str]:
+    [row] = [r for r in _touches(workspace) if (r["contact"], r["touch"]) == (contact, str(touch))]
+    return row
+
+
+@then(parsers.parse('touch {touch:d} of contact "{contact}" is planned'))
+def touch_planned(workspace: Workspace, touch: int, contact: str) -> None:
+    row = _touch(workspace, contact, touch)
+    assert (row["status"], row["status_reason"]) == ("planned", ""), row
+
+
+@then(parsers.parse('touch {touch:d} of contact "{contact}" is {status}: "{reason}"'))
+def touch_held(workspace: Workspace, touch: int, contact: str, status: str, reason: str) -> None:
+    row = _touch(workspace, contact, touch)
+    assert (row["status"], row["status_reason"]) == (status, reason), row
+
+
+@then(
+    parsers.parse(
+        'the calendar "{name}" has {count:d} touch events, each on a touch\'s day, '
+        "and {stages:d} stage events"
+    )
+)
+def calendar_touches_and_stages(workspace: Workspace, name: str, count: int, stages: int) -> None:
+    import icalendar
+
+    events = icalendar.Calendar.from_ical((workspace.root / name).read_bytes()).walk("VEVENT")
+    plan = [e for e in events if next(str(c) for c in e["CATEGORIES"].cats) == "stage"]
+    touches = [e for e in events if e not in plan]
+    assert (len(touches), len(plan)) == (count, stages)
+    days = {r["date"] for r in _touches(workspace)}
+    assert {e.decoded("DTSTART").isoformat() for e in touches} <= days

@@ -30,16 +30,19 @@ Feature: Evaluating the pilot
       tier pilot "The ABM programme" when fit >= 3
       tier rest "Standard sales: cold email" otherwise
 
-      baseline cold_email_cost "Cold email: 20 touches at 2 USD bring 5 opportunities" = 20 * 2 USD / 5
-
       kpi opportunities "Opportunities opened" =
         count(activities where type = "opportunity")
         target >= 6
         warn >= 4
 
+      # Cold email is measured in the same data: the standard accounts outside the programme.
       kpi cost_per_opportunity "Cost per opportunity" =
         sum(activities.cost) / count(activities where type = "opportunity")
-        target <= cold_email_cost * 3
+        target <= cost_per_opportunity of outside * 3
+
+      kpi lift "Opportunities over the control group" =
+        opportunities / opportunities of control
+        target >= 1.5
 
       verdict "ABM pays off" pass when opportunities and cost_per_opportunity
       """
@@ -148,6 +151,31 @@ Feature: Evaluating the pilot
       ABM-26;P-1;opportunity;email;;2027-03-05
       ABM-27;P-2;opportunity;email;;2027-03-06
       ABM-28;P-3;opportunity;email;;2027-03-07
+      CE-01;B-1;touch;cold_email;2;2027-02-01
+      CE-02;B-2;touch;cold_email;2;2027-02-02
+      CE-03;B-1;touch;cold_email;2;2027-02-03
+      CE-04;B-2;touch;cold_email;2;2027-02-04
+      CE-05;B-1;touch;cold_email;2;2027-02-05
+      CE-06;B-2;touch;cold_email;2;2027-02-06
+      CE-07;B-1;touch;cold_email;2;2027-02-07
+      CE-08;B-2;touch;cold_email;2;2027-02-08
+      CE-09;B-1;touch;cold_email;2;2027-02-09
+      CE-10;B-2;touch;cold_email;2;2027-02-10
+      CE-11;B-1;touch;cold_email;2;2027-02-11
+      CE-12;B-2;touch;cold_email;2;2027-02-12
+      CE-13;B-1;touch;cold_email;2;2027-02-13
+      CE-14;B-2;touch;cold_email;2;2027-02-14
+      CE-15;B-1;touch;cold_email;2;2027-02-15
+      CE-16;B-2;touch;cold_email;2;2027-02-16
+      CE-17;B-1;touch;cold_email;2;2027-02-17
+      CE-18;B-2;touch;cold_email;2;2027-02-18
+      CE-19;B-1;touch;cold_email;2;2027-02-19
+      CE-20;B-2;touch;cold_email;2;2027-02-20
+      CE-21;B-1;opportunity;cold_email;;2027-03-01
+      CE-22;B-2;opportunity;cold_email;;2027-03-02
+      CE-23;B-1;opportunity;cold_email;;2027-03-03
+      CE-24;B-2;opportunity;cold_email;;2027-03-04
+      CE-25;B-1;opportunity;cold_email;;2027-03-05
       """
     When the strategist runs "abm evaluate pilot.abm --accounts accounts.csv --activities activities.csv -o scorecard.md"
     Then the command succeeds
@@ -167,6 +195,18 @@ Feature: Evaluating the pilot
     Then the command fails with exit code 1
     And the output mentions "scorecard as of 2027-03-01 (day 50 of 90)"
     And the output mentions "on track for day 90, at the rate so far: FAIL"
+
+  Scenario: An empty control group gives no data, never a pass
+    Given a data file "activities.csv":
+      """
+      activity_id;account_id;type;channel;cost;on
+      O-1;P-1;opportunity;email;;2027-03-01
+      """
+    When the strategist runs "abm evaluate pilot.abm --accounts accounts.csv --activities activities.csv"
+    Then the command fails with exit code 1
+    And the output mentions "accounts: 4 in the programme, 0 in the control group, 2 outside"
+    And the output mentions "no data │ >= 1.5"
+    And the output mentions "NO DATA"
 
   Scenario: A bad activities file gets an error naming the row and the column
     Given a data file "activities.csv":

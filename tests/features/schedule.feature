@@ -62,8 +62,8 @@ Feature: Scheduling the pilot on the calendar
     And the strategist runs "abm schedule pharma_pilot.abm --accounts accounts.csv --contacts contacts.csv -o touches.ics"
     And the strategist runs "abm schedule pharma_pilot.abm --accounts accounts.csv --contacts contacts.csv -o days.ics --ics-per owner-day"
     Then the command succeeds
-    And the calendar "touches.ics" has 18 events, each on a touch's day
-    And the calendar "days.ics" has 8 events, each on a touch's day
+    And the calendar "touches.ics" has 18 touch events, each on a touch's day, and 8 stage events
+    And the calendar "days.ics" has 8 touch events, each on a touch's day, and 8 stage events
 
   Scenario: The control group gets no touches
     Given the bundled sample data in "data"
@@ -172,3 +172,26 @@ Feature: Scheduling the pilot on the calendar
     Then the command succeeds
     And 18 touches are scheduled
     And the output mentions "A/B test of executive_warmup touch 3: a 1, b 1 touches"
+
+  Scenario: A reply stops the contact's cadence; a meeting pauses the account
+    Given activities in "activities.csv":
+      | activity_id | account_id | contact_id | type    | level     | channel | cost | on         |
+      | A-1         | PH-01      | C-2        | reply   | c_minus_1 | email   |      | 2027-02-17 |
+      | A-2         | PH-02      |            | meeting |           |         |      | 2027-02-18 |
+      | A-3         | PH-01      | C-1        | touch   | c_level   | gift    | 120  | 2027-02-15 |
+    When the strategist runs "abm schedule pharma_pilot.abm --accounts accounts.csv --contacts contacts.csv --activities activities.csv -o touches.csv"
+    Then the command succeeds
+    And 18 touches are scheduled
+    And touch 2 of contact "C-2" is planned
+    And touch 4 of contact "C-2" is stopped: "reply from C-2 on 2027-02-17"
+    And touch 8 of contact "C-2" is stopped: "reply from C-2 on 2027-02-17"
+    And touch 8 of contact "C-3" is planned
+    And touch 3 of contact "C-4" is planned
+    And touch 5 of contact "C-4" is paused: "meeting at PH-02 on 2027-02-18"
+    And touch 8 of contact "C-4" is paused: "meeting at PH-02 on 2027-02-18"
+    And the output mentions "executive_warmup: `stop on reply` stopped 4 touches of 1 contact"
+    And the output mentions "executive_warmup: `pause account on meeting` paused 2 touches of 1 account"
+    When the strategist runs "abm schedule pharma_pilot.abm --accounts accounts.csv --contacts contacts.csv --activities activities.csv -o touches.ics"
+    Then the command succeeds
+    And the output mentions "left out 4 stopped and 2 paused touches"
+    And the calendar "touches.ics" has 12 touch events, each on a touch's day, and 8 stage events

@@ -61,7 +61,7 @@ def test_edges_point_from_what_is_needed_to_what_needs_it(seed: nx.DiGraph) -> N
     assert kinds_of(seed, "goal:new_clients", "goal:pharma_growth") == "feeds"
     assert kinds_of(seed, "field:activities.type", "kpi:tender_invitations") == "depends-on"
     assert kinds_of(seed, "baseline:inbound_cost_per_opportunity", "kpi:cost_per_opportunity") == (
-        "depends-on"
+        "compared-with"
     )
     assert kinds_of(seed, "kpi:engagement", "verdict") == "depends-on"
     assert kinds_of(seed, "assumption:reply gift to c_level", "simulation") == "feeds"

@@ -1,7 +1,8 @@
 """One semantics for KPIs: the compiled SQL on DuckDB agrees with the reference evaluator.
 
 Generated accounts, contacts and activities — missing values, zeros, negative and huge
-amounts, activities of unknown accounts and contacts — measured both ways, value by value.
+amounts, activities of unknown accounts and contacts — for the programme and for a control
+group, measured both ways, value by value.
 """
 
 from __future__ import annotations
@@ -63,6 +64,10 @@ kpi per_touch = total / touches
 kpi mixed = mean * 2 - middle
 kpi cost_per_opportunity = total / count(activities where type = "opportunity")
   target <= ceiling
+kpi lift = engaged / (engaged of control)
+kpi control_spend = total of control
+kpi both = count(activities) of control + n
+kpi over_control = mean - (avg(activities.cost) of control)
 
 verdict pass when cost_per_opportunity
 """
@@ -127,29 +132,35 @@ def _playbook() -> Playbook:
 
 
 PLAYBOOK_IR = _playbook()
-QUERY = KpiCompiler(PLAYBOOK_IR, lambda dataset, group: f"t_{dataset}").compile()
+QUERY = KpiCompiler(PLAYBOOK_IR, lambda dataset, group: f"t_{dataset}_{group}").compile()
 
 
-def compiled_values(rows: dict[str, list[dict[str, Any]]]) -> dict[Output, Any]:
+def compiled_values(
+    rows: dict[str, list[dict[str, Any]]], control: dict[str, list[dict[str, Any]]] | None = None
+) -> dict[Output, Any]:
     con = duckdb.connect()
-    for dataset, types in _TYPES.items():
-        columns = ", ".join(f'"{name}" {kind}' for name, kind in types.items())
-        con.execute(f"CREATE TABLE t_{dataset} ({columns})")
-        if rows[dataset]:
-            marks = ", ".join("?" for _ in types)
-            con.executemany(
-                f"INSERT INTO t_{dataset} VALUES ({marks})",
-                [[row[name] for name in types] for row in rows[dataset]],
-            )
+    groups = {"programme": rows, "control": control or {d: [] for d in _TYPES}}
+    for group, data_of_group in groups.items():
+        for dataset, types in _TYPES.items():
+            columns = ", ".join(f'"{name}" {kind}' for name, kind in types.items())
+            con.execute(f"CREATE TABLE t_{dataset}_{group} ({columns})")
+            if data_of_group[dataset]:
+                marks = ", ".join("?" for _ in types)
+                con.executemany(
+                    f"INSERT INTO t_{dataset}_{group} VALUES ({marks})",
+                    [[row[name] for name in types] for row in data_of_group[dataset]],
+                )
     (row,) = con.sql(QUERY.query.sql("duckdb")).fetchall()
     return dict(zip(QUERY.outputs, row, strict=True))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data())
-def test_compiled_kpis_agree_with_the_reference(rows: dict[str, list[dict[str, Any]]]) -> None:
-    expected = measure(PLAYBOOK_IR, rows)
-    got = compiled_values(rows)
+@given(data(), data())
+def test_compiled_kpis_agree_with_the_reference(
+    rows: dict[str, list[dict[str, Any]]], control: dict[str, list[dict[str, Any]]]
+) -> None:
+    expected = measure(PLAYBOOK_IR, rows, {"control": control})
+    got = compiled_values(rows, control)
     for name, value in expected.kpis.items():
         assert got[Output("value", name)] == value, name
     for name, value in expected.baselines.items():

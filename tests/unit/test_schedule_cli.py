@@ -105,10 +105,20 @@ def test_the_holdout_gets_nothing(seed: dict[str, Path]) -> None:
     assert document["holdout_accounts_skipped"] == len(holdout)
 
 
+def categories(event: icalendar.Event) -> list[str]:
+    return [str(c) for c in event["CATEGORIES"].cats]
+
+
+def split_events(path: Path) -> tuple[list[icalendar.Event], list[icalendar.Event]]:
+    """The stages' events and the others (touches, or owner-days), as read back."""
+    events = icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")
+    stages = [e for e in events if categories(e)[0] == "stage"]
+    return stages, [e for e in events if categories(e)[0] != "stage"]
+
+
 def test_the_ics_has_one_event_per_touch(seed: dict[str, Path]) -> None:
     rows = read_csv(seed["csv"])
-    calendar = icalendar.Calendar.from_ical(seed["ics"].read_bytes())
-    events = calendar.walk("VEVENT")
+    _, events = split_events(seed["ics"])
     assert len(events) == len(rows)
     assert len({str(e["UID"]) for e in events}) == len(rows)
     for event, row in zip(events, rows, strict=True):
@@ -126,13 +136,37 @@ def test_the_ics_has_one_event_per_touch(seed: dict[str, Path]) -> None:
 def test_the_ics_per_owner_day_has_one_event_per_role_and_day(seed: dict[str, Path]) -> None:
     rows = read_csv(seed["csv"])
     per_day = Counter((r["date"], r["owner"]) for r in rows)
-    events = icalendar.Calendar.from_ical(seed["days"].read_bytes()).walk("VEVENT")
+    _, events = split_events(seed["days"])
     assert len(events) == len(per_day)
     for event in events:
         day = event.decoded("DTSTART").isoformat()
         owner, _, rest = str(event["SUMMARY"]).partition(": ")
         assert rest.startswith(f"{per_day[day, owner]} touch")
         assert len(str(event["DESCRIPTION"]).splitlines()) == per_day[day, owner]
+
+
+def test_the_ics_has_one_event_per_stage_over_its_days(seed: dict[str, Path]) -> None:
+    plan = read_csv(seed["plan"])
+    for name in ("ics", "days"):
+        stages, touches = split_events(seed[name])
+        assert [str(e["SUMMARY"]) for e in stages] == [r["title"] for r in plan]
+        for event, row in zip(stages, plan, strict=True):
+            assert event.decoded("DTSTART") == dt.date.fromisoformat(row["start"])
+            # DTEND is exclusive: the day after the stage's last day
+            assert event.decoded("DTEND") == dt.date.fromisoformat(row["end"]) + dt.timedelta(1)
+            text = str(event["DESCRIPTION"])
+            assert text.startswith(f"stage {row['stage']}: ")
+            for kind in ("responsible", "accountable", "consulted", "informed"):
+                if row[kind]:
+                    assert f"{kind}: {row[kind]}" in text.splitlines(), (kind, text)
+            assert event.decoded("DTSTAMP") == dt.datetime(2027, 1, 11, tzinfo=dt.UTC)
+        uids = [str(e["UID"]) for e in stages + touches]
+        assert len(set(uids)) == len(uids)
+    cadences = next(e for e in split_events(seed["ics"])[0] if "Cadence" in str(e["SUMMARY"]))
+    assert (cadences.decoded("DTSTART"), cadences.decoded("DTEND")) == (
+        dt.date(2027, 2, 15),
+        dt.date(2027, 3, 15),
+    )
 
 
 def test_json_holds_the_plan_raci_gaps_and_workload(seed: dict[str, Path]) -> None:
@@ -245,4 +279,5 @@ def test_a_playbook_without_cadences_needs_no_contacts(
     argv = ["schedule", str(tmp_path / "p.abm"), "--accounts", str(ACCOUNTS), "-o", str(out)]
     assert main(argv) == 0
     assert "0 touches" in capsys.readouterr().out
-    assert icalendar.Calendar.from_ical(out.read_bytes()).walk("VEVENT") == []
+    stages, touches = split_events(out)
+    assert touches == [] and len(stages) == 8
