@@ -175,7 +175,7 @@ class Call(Node):
     args: list[Expr]
 
 
-AggregateFunc = Literal["count", "sum", "avg", "median", "share", "distinct"]
+AggregateFunc = Literal["count", "sum", "avg", "median", "share", "distinct", "earliest", "latest"]
 DatasetName = Literal["accounts", "contacts", "activities"]
 
 
@@ -186,6 +186,7 @@ class Aggregate(Node):
     func: AggregateFunc
     dataset: DatasetName
     field: str | None = None
+    value: Expr | None = None  # `avg(accounts: EXPR)`: computed for each row, instead of a field
     where: Expr | None = None
 
 

@@ -151,6 +151,8 @@ def _call(node: ast.Call) -> str:
 
 def _aggregate(node: ast.Aggregate) -> str:
     field = f".{node.field}" if node.field is not None else ""
+    if node.value is not None:
+        field = f": {expr(node.value)}"
     where = f" where {expr(node.where)}" if node.where is not None else ""
     return f"{node.func}({node.dataset}{field}{where})"
 

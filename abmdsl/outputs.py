@@ -4,6 +4,10 @@ Input: an Arrow table and the run's provenance. Output: a file whose format foll
 extension. A file is written beside its destination and moved into place, so a reader never
 sees half a file. Text cells a spreadsheet would run as a formula (starting with ``=``, ``+``,
 ``-``, ``@``, tab or carriage return) get a leading apostrophe in CSV.
+
+A run holds its points and scores as Arrow ``decimal64`` when they fit (half the memory); a
+Parquet file gets them as ``decimal128(38, 6)`` like every other decimal abm writes, which
+every Parquet reader knows, so the files do not depend on how the table was held.
 """
 
 from __future__ import annotations
@@ -57,7 +61,7 @@ def _write_csv(table: pa.Table, path: Path, provenance: dict[str, str]) -> None:
     for column in table.columns:
         if pa.types.is_decimal(column.type):
             column = _plain_decimals(column)
-        elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        elif _is_text(column.type):
             risky = pc.starts_with(column, "=")
             for start in FORMULA_STARTS[1:]:
                 risky = pc.or_(risky, pc.starts_with(column, start))
@@ -66,6 +70,10 @@ def _write_csv(table: pa.Table, path: Path, provenance: dict[str, str]) -> None:
     safe = pa.table(columns, names=table.column_names)
     with atomic(path, "wb") as stream:
         pcsv.write_csv(safe, stream, pcsv.WriteOptions(quoting_style="needed"))
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind) or kind == pa.string_view()
 
 
 def _plain_decimals(column: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -81,7 +89,16 @@ def _write_parquet(table: pa.Table, path: Path, provenance: dict[str, str]) -> N
     import pyarrow.parquet as pq
 
     with atomic(path, "wb") as stream:
-        pq.write_table(with_provenance(table, provenance), stream)
+        pq.write_table(with_provenance(_wide_decimals(table), provenance), stream)
+
+
+def _wide_decimals(table: pa.Table) -> pa.Table:
+    """``decimal32``/``decimal64`` columns as ``decimal128(38, scale)`` (the value unchanged)."""
+    for i, kind in enumerate(table.schema.types):
+        if pa.types.is_decimal32(kind) or pa.types.is_decimal64(kind):
+            wide = table.column(i).cast(pa.decimal128(38, kind.scale))
+            table = table.set_column(i, table.schema.field(i).with_type(wide.type), wide)
+    return table
 
 
 def _write_json(table: pa.Table, path: Path, provenance: dict[str, str]) -> None:

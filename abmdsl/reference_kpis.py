@@ -49,6 +49,7 @@ Choices the language documents do not pin, made here:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
@@ -293,7 +294,8 @@ class _Measurer:
             result = ast.Name(id=f"{_OF}{len(self.ofs) - 1}", span=expr.span)
         elif isinstance(expr, ast.Aggregate):
             where = None if expr.where is None else self._hoist(expr.where)
-            self.aggregates.append(expr.model_copy(update={"where": where}))
+            value = None if expr.value is None else self._hoist(expr.value)
+            self.aggregates.append(expr.model_copy(update={"where": where, "value": value}))
             result = ast.Name(id=f"{_HOISTED}{len(self.aggregates) - 1}", span=expr.span)
         else:
             changes: dict[str, object] = {}
@@ -350,11 +352,19 @@ class _Measurer:
             return quantize(Decimal(len(chosen)), agg.span)
         if agg.func == "share":
             return None if not rows else quantize(Decimal(len(chosen)) / len(rows), agg.span)
-        assert agg.field is not None, agg
-        values = [row.get(agg.field) for row in chosen]
+        if agg.value is not None:  # computed for each row, about that row
+            values = [self._eval(agg.value, ((agg.dataset, row), *frames)) for row in chosen]
+        else:
+            assert agg.field is not None, agg
+            values = [row.get(agg.field) for row in chosen]
         present = [v for v in values if v is not None]
         if agg.func == "distinct":
             return quantize(Decimal(len(set(present))), agg.span)
+        if agg.func in ("earliest", "latest"):
+            if not present:
+                return None
+            found = min(present) if agg.func == "earliest" else max(present)  # type: ignore[type-var]
+            return found if isinstance(found, dt.date) else quantize(_number(found, agg), agg.span)
         numbers = [_number(v, agg) for v in present]
         if agg.func == "sum":
             return quantize(sum(numbers, Decimal(0)), agg.span)
@@ -430,7 +440,8 @@ def _uses(expr: ast.Expr, playbook: Playbook) -> Iterator[str]:
             if not any(node.id in playbook.fields.get(d, {}) for d in datasets):
                 yield node.id
         elif isinstance(node, ast.Aggregate):
-            if node.where is not None:
-                stack.append((node.where, (node.dataset, *datasets)))
+            for inside in (node.where, node.value):
+                if inside is not None:
+                    stack.append((inside, (node.dataset, *datasets)))
         else:
             stack.extend((child, datasets) for child in children(node))

@@ -8,10 +8,12 @@ such as 25%"), and a table of common mistakes (:data:`MISTAKES`, matched with La
 from __future__ import annotations
 
 from functools import cache
+from typing import get_args
 
 from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from . import ast
 from .diagnostics import Diagnostic, error
 from .span import Span
 
@@ -239,7 +241,7 @@ def _words(expected: set[str]) -> str:
 
 # Words that "an expression" already covers. Terminals are matched by their text: Lark's names
 # for anonymous ones (`__ANON_5`) change whenever the grammar does.
-_EXPRESSION_WORDS = frozenset({"count", "sum", "avg", "median", "share", "distinct", "-", "not"})
+_EXPRESSION_WORDS = frozenset({*get_args(ast.AggregateFunc), "-", "not"})
 _STATEMENT_WORDS = frozenset(
     {"abm", "import", "playbook", "accounts", "contacts", "activities", "score", "tier", "goal"}
     | {"cadence", "plan", "kpi", "baseline", "verdict", "simulate", "example"}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
@@ -51,6 +52,13 @@ _EXPRESSIONS = frozenset(
         *("duration", "business_days", "date", "text", "true", "false", "missing"),
     }
 )
+
+
+@dataclass(frozen=True)
+class _PerRow:
+    """The ``: EXPR`` of an aggregate, told apart from its ``where`` by its type."""
+
+    expr: ast.Expr
 
 
 class TransformError(Exception):
@@ -724,10 +732,20 @@ class ToAst:
     def aggregate(self, meta: Meta, children: list[Any]) -> ast.Aggregate:
         func, dataset, *rest = children
         field = str(rest.pop(0)) if rest and isinstance(rest[0], Token) else None
+        value = rest.pop(0).expr if rest and isinstance(rest[0], _PerRow) else None
         where = rest[0] if rest else None
         return _make(
-            ast.Aggregate, self._span(meta), func=func, dataset=dataset, field=field, where=where
+            ast.Aggregate,
+            self._span(meta),
+            func=func,
+            dataset=dataset,
+            field=field,
+            value=value,
+            where=where,
         )
+
+    def per_row(self, meta: Meta, children: list[Any]) -> _PerRow:
+        return _PerRow(children[0])
 
     # ------------------------------------------------------------ literals
     def number(self, meta: Meta, children: list[Any]) -> ast.Number:

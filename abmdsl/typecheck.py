@@ -48,7 +48,7 @@ DURATION, DATE, TEXT, MISSING = Type("duration"), Type("date"), Type("text"), Ty
 # Words of the expression language: a definition named so can never be used in an expression,
 # because the parser reads the word, not the name (`count(`, `if ... then`, `x is missing`).
 RESERVED_WORDS = frozenset(
-    {"missing", "true", "false", "and", "or", "not", "if", "then", "else", "in", "is"}
+    {"missing", "true", "false", "and", "or", "not", "if", "then", "else", "in", "is", "of"}
     | set(get_args(ast.AggregateFunc))
 )
 
@@ -524,6 +524,9 @@ def _aggregate(checker: Checker, expr: ast.Aggregate, scope: Scope) -> Type | No
     if expr.where is not None:
         checker.expect_bool(expr.where, inner, "the condition after `where`")
     column: Type | None = None
+    if expr.value is not None:
+        column = checker.infer(expr.value, inner)
+        return None if column is None else _aggregate_result(checker, expr, column)
     if expr.field is not None:
         column = rows.get(expr.field)
         if column is None:
@@ -586,7 +589,7 @@ def _aggregate_result(checker: Checker, expr: ast.Aggregate, column: Type | None
         if column is not None:
             checker.fail(
                 "ABM231",
-                f"`{expr.func}` counts rows; it takes no field",
+                f"`{expr.func}` counts rows; it takes no field or value",
                 expr.span,
                 f"write `{expr.func}({expr.dataset} where ...)`",
             )
@@ -600,6 +603,11 @@ def _aggregate_result(checker: Checker, expr: ast.Aggregate, column: Type | None
         return None
     if expr.func == "distinct":
         return NUMBER
+    if expr.func in ("earliest", "latest"):  # the first or last date, the least or most value
+        if column.kind not in ("number", "percent", "money", "duration", "date"):
+            checker.fail("ABM203", f"cannot take `{expr.func}` of {column}", expr.span)
+            return None
+        return Type(column.kind, True)
     if _family(column) not in ("number", "money", "duration"):
         checker.fail("ABM203", f"cannot take `{expr.func}` of {column}", expr.span)
         return None

@@ -247,10 +247,14 @@ def _call(draw: st.DrawFn, children: st.SearchStrategy[Expr]) -> Expr:
 
 
 def _aggregate(draw: st.DrawFn, children: st.SearchStrategy[Expr]) -> Expr:
-    func = draw(st.sampled_from(["count", "sum", "avg", "median", "share", "distinct"]))
+    funcs = ["count", "sum", "avg", "median", "share", "distinct", "earliest", "latest"]
+    func = draw(st.sampled_from(funcs))
     tokens = [func, "(", draw(st.sampled_from(["accounts", "contacts", "activities"]))]
-    if draw(st.booleans()):
+    form = draw(st.sampled_from(["field", "value", "none"]))
+    if form == "field":
         tokens += [".", draw(identifiers())]
+    elif form == "value":
+        tokens += [":", *draw(children)[0]]
     if draw(st.booleans()):
         tokens += ["where", *draw(children)[0]]
     return [*tokens, ")"], ATOM

@@ -10,6 +10,13 @@ Modules, in the order a load runs them: :mod:`.formats` (format, encoding, delim
 """
 
 from .errors import DataError, Problem, render_problems
-from .load import LoadReport, load_dataset
+from .load import LoadReport, check_unchanged, load_dataset
 
-__all__ = ["DataError", "LoadReport", "Problem", "load_dataset", "render_problems"]
+__all__ = [
+    "DataError",
+    "LoadReport",
+    "Problem",
+    "check_unchanged",
+    "load_dataset",
+    "render_problems",
+]

@@ -4,8 +4,10 @@ Input: a data file's path and bytes.
 Output: :class:`Raw` — a temporary table with ``__row`` (1-based data row), ``__line`` (the
 physical line where the row starts, or NULL) and one column ``c0``, ``c1``… per file column,
 holding the cells as they are (text for CSV, XLSX and JSON; Parquet keeps its types), plus the
-header names. A file whose structure is broken (a CSV line with too many values, a JSON item
-that is not an object) raises :class:`~abmdsl.data.errors.DataError` here.
+header names. A Parquet file is a temporary view over the file instead: its cells are typed
+already, and copying them would cost more than reading the file again. A file whose
+structure is broken (a CSV line with too many values, a JSON item that is not an object)
+raises :class:`~abmdsl.data.errors.DataError` here.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class Raw:
     encoding: str | None = None
     delimiter: str | None = None
     schemaless: bool = False  # an empty JSON array: no header to check
+    query: str | None = None  # for a view over the file: the SELECT that defines it
 
     @property
     def cells(self) -> list[str]:
@@ -313,19 +316,26 @@ def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, scratch: Scratch) -> R
 
 
 def read_parquet(con: duckdb.DuckDBPyConnection, path: Path, scratch: Scratch) -> Raw:
-    source = f"read_parquet({literal(str(path))}, file_row_number=true)"
+    # Absolute: a view of the file may be read after the working directory changed.
+    source = f"read_parquet({literal(str(path.absolute()))}, file_row_number=true)"
     try:
         names = column_names(con, f"SELECT * FROM {source}")
         names = [n for n in names if n != "file_row_number"]
         cells = ", ".join(f"{ident(n)} AS c{i}" for i, n in enumerate(names))
-        raw = scratch.table("raw")
-        con.execute(
-            f"CREATE TEMP TABLE {ident(raw)} AS SELECT file_row_number + 1 AS __row, "
-            f"CAST(NULL AS BIGINT) AS __line, {cells} FROM {source}"
+        query = (
+            f"SELECT file_row_number + 1 AS __row, CAST(NULL AS BIGINT) AS __line, {cells} "
+            f"FROM {source}"
         )
+        raw = scratch.view("raw", query)
+        first(con, f"SELECT count(*) FROM {ident(raw)}")  # a broken file fails here, not later
     except duckdb.Error as error:
-        raise _duckdb_failure(path, "Parquet", error) from None
-    return Raw(raw, names, "parquet")
+        raise parquet_failure(path, error) from None
+    return Raw(raw, names, "parquet", query=query)
+
+
+def parquet_failure(path: Path, error: duckdb.Error) -> DataError:
+    """A Parquet file DuckDB could not read (its cells are read where they are used)."""
+    return _duckdb_failure(path, "Parquet", error)
 
 
 BINARY_READERS: dict[str, Callable[[duckdb.DuckDBPyConnection, Path, Scratch], Raw]] = {

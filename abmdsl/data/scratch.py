@@ -38,17 +38,32 @@ class Scratch:
         self.prefix = f"__abm_{uuid.uuid4().hex[:12]}"
         self.tables: list[str] = []
         self.views: list[str] = []
+        self.sql_views: list[str] = []
         self.directory: Path | None = None
 
     def table(self, role: str) -> str:
         """A fresh name for a temporary table; it is dropped at the end."""
-        name = f"{self.prefix}_{role}"
+        name = self._fresh(role)
         self.tables.append(name)
+        return name
+
+    def _fresh(self, role: str) -> str:
+        name, n = f"{self.prefix}_{role}", 1
+        while name in self.tables or name in self.views or name in self.sql_views:
+            n += 1
+            name = f"{self.prefix}_{role}_{n}"
+        return name
+
+    def view(self, role: str, query: str) -> str:
+        """A temporary view of ``query``; it is dropped at the end."""
+        name = self._fresh(role)
+        self.con.execute(f"CREATE TEMP VIEW {ident(name)} AS {query}")
+        self.sql_views.append(name)
         return name
 
     def register(self, role: str, data: Any) -> str:
         """``data`` (anything DuckDB can scan, e.g. an Arrow stream) registered as a view."""
-        name = f"{self.prefix}_{role}"
+        name = self._fresh(role)
         self.con.register(name, data)
         self.views.append(name)
         return name
@@ -70,6 +85,8 @@ class Scratch:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
+        for name in reversed(self.sql_views):  # a view may read an earlier one
+            self.con.execute(f"DROP VIEW IF EXISTS temp.{ident(name)}")
         for name in self.tables:
             self.con.execute(f"DROP TABLE IF EXISTS temp.{ident(name)}")
         for name in self.views:

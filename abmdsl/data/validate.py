@@ -5,12 +5,16 @@ Output: a staged table with each declared field's clean text (``v<i>``) and type
 (``p<i>``) next to the extra columns, and the problems found: missing or repeated columns,
 unreadable values, values out of range or not among the enum's, empty required values, empty
 and duplicate keys. Messages are built in Python for the (bounded) problems only.
+
+A field read from a typed cell (:mod:`.typed`) has the cell itself as ``v<i>`` (NULL when
+empty) and its text only where a problem is reported. When every field is read so, the stage
+is a view: nothing is copied, and :func:`screen` checks every value in one scan.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 import duckdb
@@ -21,6 +25,7 @@ from ..numbers import percent, plain
 from .errors import MAX_PROBLEMS, Problem
 from .readers import Raw
 from .scratch import Scratch, first
+from .typed import Sql
 from .values import (
     NUMERIC_TYPES,
     PARSERS,
@@ -132,23 +137,41 @@ def _repeated(file: str, name: str, times: int) -> Problem:
     )
 
 
-def drop_trailing_blank_rows(con: duckdb.DuckDBPyConnection, raw: Raw) -> None:
-    """Rows after the last one with any value are not data (spreadsheets leave `;;;` lines)."""
+def drop_trailing_blank_rows(con: duckdb.DuckDBPyConnection, raw: Raw, scratch: Scratch) -> Raw:
+    """Rows after the last one with any value are not data (spreadsheets leave `;;;` lines).
+
+    Rows are numbered 1..n; the last one is looked at first, since it is nearly always filled
+    and finding the last filled row of a large file takes a scan of every cell.
+    """
     if not raw.cells:
-        return
+        return raw
     filled = " OR ".join(f"{clean(c)} IS NOT NULL" for c in raw.cells)
-    con.execute(
-        f"DELETE FROM {ident(raw.table)} WHERE __row > "
-        f"(SELECT coalesce(max(__row), 0) FROM {ident(raw.table)} WHERE {filled})"
-    )
+    table = ident(raw.table)
+    (rows,) = first(con, f"SELECT count(*) FROM {table}")
+    # Rows first, then cells: a literal row number lets DuckDB skip to it in a Parquet file.
+    if first(con, f"SELECT 1 FROM (SELECT * FROM {table} WHERE __row = {rows}) WHERE {filled}"):
+        return raw
+    (last,) = first(con, f"SELECT coalesce(max(__row), 0) FROM {table} WHERE {filled}")
+    if raw.query is None:
+        con.execute(f"DELETE FROM {table} WHERE __row > {last}")
+        return raw
+    query = f"SELECT * FROM ({raw.query}) WHERE __row <= {last}"
+    return replace(raw, table=scratch.view("rows", query), query=query)
 
 
-def _cleaned(raw: Raw, columns: Columns) -> str:
-    texts = [f"{clean(cell)} AS v{i}" for i, cell in enumerate(columns.declared.values())]
+def _source(raw: Raw) -> str:
+    # A view over the file is inlined, so that a stage built on it reads the file itself.
+    return f"({raw.query})" if raw.query is not None else ident(raw.table)
+
+
+def _cleaned(raw: Raw, columns: Columns, typed: Mapping[str, Sql]) -> str:
+    texts = [
+        f"{cell if name in typed else clean(cell)} AS v{i}"
+        for i, (name, cell) in enumerate(columns.declared.items())
+    ]
     extras = [f"{cell} AS x{j}" for j, (_, cell) in enumerate(columns.extras)]
     return (
-        f"SELECT __row, __line, {', '.join([*texts, *extras]) or 'NULL AS v_'} "
-        f"FROM {ident(raw.table)}"
+        f"SELECT __row, __line, {', '.join([*texts, *extras]) or 'NULL AS v_'} FROM {_source(raw)}"
     )
 
 
@@ -157,18 +180,24 @@ def sniff_decimal_comma(
     raw: Raw,
     columns: Columns,
     fields: dict[str, FieldInfo],
+    typed: Mapping[str, Sql],
 ) -> bool:
     """Whether numbers use a decimal comma: by the values that show their separator plainly
     (`3,5`, `0,25`, `1 234,5` against `3.5`, `1,234.5`); a tie goes to a comma when the file is
-    `;`-delimited, as Excel writes it where the comma is the decimal separator.
+    `;`-delimited, as Excel writes it where the comma is the decimal separator. Fields read
+    from typed cells have no separator, and are not looked at.
     """
-    numeric = [i for i, n in enumerate(columns.declared) if fields[n].type in NUMERIC_TYPES]
+    numeric = [
+        i
+        for i, n in enumerate(columns.declared)
+        if fields[n].type in NUMERIC_TYPES and n not in typed
+    ]
     if not numeric:
         return raw.delimiter == ";"
     parts = " UNION ALL ".join(f"SELECT {number_part(f'v{i}')} AS n FROM cleaned" for i in numeric)
     comma, dot = first(
         con,
-        f"WITH cleaned AS ({_cleaned(raw, columns)}) SELECT "
+        f"WITH cleaned AS ({_cleaned(raw, columns, typed)}) SELECT "
         f"count(*) FILTER (WHERE {_shows(COMMA_DECIMAL, COMMA_THOUSANDS)}), "
         f"count(*) FILTER (WHERE {_shows(DOT_DECIMAL, DOT_THOUSANDS)}) FROM ({parts})",
     )
@@ -180,6 +209,14 @@ def _shows(decimal: str, thousands: str) -> str:
     return f"{shows} AND NOT {hides}"
 
 
+@dataclass(frozen=True)
+class Staged:
+    """The staged rows: a temporary table, or a view whose ``query`` reads the file itself."""
+
+    table: str
+    query: str | None = None
+
+
 def stage(
     con: duckdb.DuckDBPyConnection,
     raw: Raw,
@@ -187,31 +224,88 @@ def stage(
     fields: dict[str, FieldInfo],
     decimal_comma: bool,
     scratch: Scratch,
-) -> str:
-    """A temporary table: ``__row``, ``__line``, then ``v<i>``/``p<i>`` per field, ``x<j>``."""
-    prepared, typed = [], []
+    typed: Mapping[str, Sql] | None = None,
+) -> Staged:
+    """``__row``, ``__line``, then ``v<i>``/``p<i>`` per field, ``x<j>``.
+
+    Fields in ``typed`` take their value from the typed cell by that SQL; the others are
+    parsed from text. When every field is typed and the raw rows are a view of the file, the
+    stage is a view too (its values are cheap to compute again); otherwise a table, so that
+    text is parsed once.
+    """
+    typed = typed or {}
+    prepared, values = [], []
     for i, name in enumerate(columns.declared):
-        parser = PARSERS[fields[name].type]
-        texts = parser.prepare(f"v{i}", decimal_comma)
-        prepared += [f"{t} AS t{i}_{k}" for k, t in enumerate(texts)]
-        value = parser.typed(f"v{i}", tuple(f"t{i}_{k}" for k in range(len(texts))), fields[name])
-        typed.append(f"v{i}, CAST({value} AS {SQL_TYPES[fields[name].type]}) AS p{i}")
+        info = fields[name]
+        if name in typed:
+            value = typed[name](f"v{i}")
+        else:
+            parser = PARSERS[info.type]
+            texts = parser.prepare(f"v{i}", decimal_comma)
+            prepared += [f"{t} AS t{i}_{k}" for k, t in enumerate(texts)]
+            value = parser.typed(f"v{i}", tuple(f"t{i}_{k}" for k in range(len(texts))), info)
+        values.append(f"v{i}, CAST({value} AS {SQL_TYPES[info.type]}) AS p{i}")
     extras = [f"x{j}" for j in range(len(columns.extras))]
-    table = scratch.table("stage")
-    selected = ", ".join(["__row", "__line", *typed, *extras])
-    con.execute(
-        f"CREATE TEMP TABLE {ident(table)} AS SELECT {selected} "
-        f"FROM (SELECT *{''.join(', ' + p for p in prepared)} FROM ({_cleaned(raw, columns)}))"
+    selected = ", ".join(["__row", "__line", *values, *extras])
+    query = (
+        f"SELECT {selected} FROM (SELECT *{''.join(', ' + p for p in prepared)} "
+        f"FROM ({_cleaned(raw, columns, typed)}))"
     )
-    return table
+    if raw.query is not None and len(typed) == len(columns.declared):
+        return Staged(scratch.view("stage", query), query)
+    table = scratch.table("stage")
+    con.execute(f"CREATE TEMP TABLE {ident(table)} AS {query}")
+    return Staged(table)
 
 
 # ----------------------------------------------------------------------------------- problems
 
 
+@dataclass(frozen=True)
+class Screen:
+    """What one scan of the staged rows found: whether any value or key may have a problem
+    (then :func:`row_problems` lists them), and how many cells each gate caught."""
+
+    suspect: bool
+    gated: dict[str, int]
+
+
+def screen(
+    con: duckdb.DuckDBPyConnection,
+    staged: Staged,
+    columns: Columns,
+    fields: dict[str, FieldInfo],
+    gates: Mapping[str, Sql] | None = None,
+) -> Screen:
+    """Count, in one scan, the values :func:`row_problems` would report, whether a key may be
+    repeated, and the cells each of ``gates`` (field → condition on its ``v<i>``) catches.
+
+    A repeated key is found by counting distinct hashes of the keys: equal keys have equal
+    hashes, so fewer hashes than keys means a repeat or (rarely) two keys with one hash, and
+    :func:`row_problems` then looks at the keys themselves. A hash table of 64-bit numbers is
+    smaller and faster to build than one of the keys.
+    """
+    gates = gates or {}
+    names = list(columns.declared)
+    bad = " OR ".join(f"({_bad(i, fields[n])})" for i, n in enumerate(names))
+    counts = [f"count(*) FILTER (WHERE {bad})"] if names else []
+    for i, name in enumerate(names):
+        if fields[name].key:
+            counts.append(
+                f"count(p{i}) - count(DISTINCT CASE WHEN p{i} IS NOT NULL THEN hash(p{i}) END)"
+            )
+    gated = [name for name in names if name in gates]
+    counts += [f"count(*) FILTER (WHERE {gates[n](f'v{names.index(n)}')})" for n in gated]
+    if not counts:
+        return Screen(False, {})
+    found = first(con, f"SELECT {', '.join(counts)} FROM {ident(staged.table)}")
+    checks = found[: len(found) - len(gated)]
+    return Screen(any(checks), dict(zip(gated, found[len(found) - len(gated) :], strict=True)))
+
+
 def row_problems(
     con: duckdb.DuckDBPyConnection,
-    staged: str,
+    staged: Staged,
     columns: Columns,
     fields: dict[str, FieldInfo],
     file: str,
@@ -219,8 +313,8 @@ def row_problems(
 ) -> tuple[list[Problem], int]:
     """The problems of single values and of keys, sorted by row then field; and their count."""
     names = list(columns.declared)
-    checks = [_value_check(staged, i, fields[n]) for i, n in enumerate(names)]
-    checks += [_duplicate_check(staged, i) for i, n in enumerate(names) if fields[n].key]
+    checks = [_value_check(staged.table, i, fields[n]) for i, n in enumerate(names)]
+    checks += [_duplicate_check(staged.table, i) for i, n in enumerate(names) if fields[n].key]
     if not checks:
         return [], 0
     found = scratch.table("problems")
@@ -236,24 +330,39 @@ def row_problems(
     return problems, total
 
 
-def _value_check(staged: str, i: int, info: FieldInfo) -> str:
+def _bad(i: int, info: FieldInfo) -> str:
+    """SQL: field i's value has a problem (:func:`_kind` is not NULL), as a plain condition,
+    which DuckDB tests several times faster than it builds the kind's text."""
+    low, high = out_of_range(f"p{i}", info)
+    missing = (
+        f"v{i} IS NOT NULL AND p{i} IS NULL" if info.optional and not info.key else f"p{i} IS NULL"
+    )
+    return " OR ".join(c for c in (missing, low, high) if c != "false")
+
+
+def _kind(i: int, info: FieldInfo) -> str:
+    """SQL: the kind of problem of field i's value (see :data:`MESSAGES`), NULL if none."""
     empty = "'empty_key'" if info.key else "NULL" if info.optional else "'empty'"
     low, high = out_of_range(f"p{i}", info)
-    kind = (
+    return (
         f"CASE WHEN v{i} IS NULL THEN {empty} WHEN p{i} IS NULL THEN 'type' "
         f"WHEN {low} THEN 'low' WHEN {high} THEN 'high' END"
     )
+
+
+def _value_check(staged: str, i: int, info: FieldInfo) -> str:
+    # A typed cell is shown as its text, which is what the text path shows for it.
     return (
-        f"SELECT * FROM (SELECT __row AS row, __line AS line, {i} AS field, v{i} AS value, "
-        f"{kind} AS kind, CAST(NULL AS BIGINT) AS other FROM {ident(staged)}) "
-        "WHERE kind IS NOT NULL"
+        f"SELECT * FROM (SELECT __row AS row, __line AS line, {i} AS field, "
+        f"CAST(v{i} AS VARCHAR) AS value, {_kind(i, info)} AS kind, "
+        f"CAST(NULL AS BIGINT) AS other FROM {ident(staged)}) WHERE kind IS NOT NULL"
     )
 
 
 def _duplicate_check(staged: str, i: int) -> str:
     return (
         f"SELECT row, line, {i} AS field, value, 'duplicate' AS kind, first AS other FROM ("
-        f"SELECT __row AS row, __line AS line, v{i} AS value, "
+        f"SELECT __row AS row, __line AS line, CAST(v{i} AS VARCHAR) AS value, "
         f"min(__row) OVER (PARTITION BY p{i}) AS first FROM {ident(staged)} "
         f"WHERE p{i} IS NOT NULL) WHERE row > first"
     )

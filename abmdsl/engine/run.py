@@ -8,6 +8,10 @@ The query is run without its final ``ORDER BY``: DuckDB returns the rows in runs
 consecutive input rows (a join hands back whole chunks, in whatever order its threads finish
 them), and putting the runs back in place is a zero-copy slice per run, where a sort in SQL
 would move every value of every column (seconds at 10M accounts; see docs/performance.md).
+
+Points and scores whose bounds fit ``DECIMAL(18, 6)`` are held as Arrow ``decimal64``: the
+same exact values in half the memory of ``decimal128`` (they are most of the result's
+columns). pyarrow filters, takes and compares them, but does not sort by them.
 """
 
 from __future__ import annotations
@@ -84,11 +88,13 @@ def run_playbook(
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> Run:
     """Tier every account of ``accounts``; raises :class:`abmdsl.data.DataError` on bad data."""
-    from ..data import load_dataset
+    from ..data import check_unchanged, load_dataset
 
     con = con or connect()
+    # The accounts are tiered straight from the file when it needs no copy (a Parquet file
+    # whose columns have their fields' types): the query reads it as fast as a table.
     report = load_dataset(
-        con, accounts, "accounts", playbook.fields.get("accounts", {}), "accounts"
+        con, accounts, "accounts", playbook.fields.get("accounts", {}), "accounts", copy=False
     )
     data_hash = report.sha256
     if contacts is None:
@@ -100,7 +106,8 @@ def run_playbook(
         query = tiering_query(playbook, "accounts", report.extra_columns, ordered=False)
         query = _with_contact_counts(playbook, query)
         data_hash = hashlib.sha256((data_hash + contacts_report.sha256).encode()).hexdigest()
-        table = in_input_order(con.sql(duckdb_sql(query)).to_arrow_table())
+        table = in_input_order(fetch(con, duckdb_sql(query), narrow_columns(playbook)))
+    check_unchanged(accounts, report)
     provenance = Provenance(playbook_hash(sources), data_hash)
     return Run(playbook, table, provenance, list(report.extra_columns), contacts is not None)
 
@@ -125,7 +132,74 @@ def tier_table(
         Nothing is validated here: :func:`run_playbook` loads and checks a file first.
     """
     sql = compiled_query(playbook, table, extra_columns)
-    return in_input_order(con.sql(sql).to_arrow_table())
+    return in_input_order(fetch(con, sql, narrow_columns(playbook)))
+
+
+# DuckDB types whose Arrow form is the same under Arrow output version 1.5 as under 1.0,
+# except decimals (below); others (BLOB becomes a binary view pyarrow cannot take rows of)
+# keep the default.
+PLAIN_TYPES = frozenset(
+    (
+        "BOOLEAN",
+        "TINYINT",
+        "SMALLINT",
+        "INTEGER",
+        "BIGINT",
+        "UTINYINT",
+        "USMALLINT",
+        "UINTEGER",
+        "UBIGINT",
+        "FLOAT",
+        "DOUBLE",
+        "VARCHAR",
+        "DATE",
+        "TIMESTAMP",
+    )
+)
+
+
+def fetch(
+    con: duckdb.DuckDBPyConnection, sql: str, narrow: frozenset[str] = frozenset()
+) -> pa.Table:
+    """The result of ``sql`` as an Arrow table, its ``DECIMAL(18, s)`` columns named in
+    ``narrow`` as ``decimal64``.
+
+    DuckDB hands narrow decimals over as ``decimal64`` under Arrow output version 1.5, with
+    no wide copy at any time (casting afterwards, even batch by batch, kept the peak memory
+    where it was: the whole result is held once in DuckDB's form). Other narrow decimals are
+    widened back to ``decimal128``, as the default gives them.
+    """
+    import pyarrow as pa
+
+    from ..data.scratch import first
+
+    relation = con.sql(sql)
+    kinds = [str(kind) for kind in relation.types]
+    if not narrow or not all(k in PLAIN_TYPES or k.startswith("DECIMAL") for k in kinds):
+        return relation.to_arrow_table()
+    (before,) = first(con, "SELECT current_setting('arrow_output_version')")
+    con.execute("SET arrow_output_version = '1.5'")
+    try:
+        table = relation.to_arrow_table()
+    finally:
+        con.execute(f"SET arrow_output_version = '{before}'")
+    for i, column in enumerate(table.schema):
+        kind = column.type
+        if column.name in narrow and pa.types.is_decimal64(kind):
+            continue
+        if pa.types.is_decimal32(kind) or pa.types.is_decimal64(kind):
+            wide = table.column(i).cast(pa.decimal128(kind.precision, kind.scale))
+            table = table.set_column(i, column.with_type(wide.type), wide)
+    return table
+
+
+def narrow_columns(playbook: Playbook) -> frozenset[str]:
+    """The result's points and scores columns (the only ones :func:`fetch` keeps narrow)."""
+    from .scoring import points_column
+
+    scores = playbook.scores.values()
+    points = (points_column(s.name, c.name) for s in scores for c in s.criteria)
+    return frozenset([*points, *playbook.scores])
 
 
 _QUERIES: dict[tuple[int, str, tuple[str, ...]], tuple[weakref.ref[Playbook], str]] = {}

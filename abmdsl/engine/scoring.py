@@ -4,7 +4,8 @@ Input: the query steps over the accounts table. Output: columns for every criter
 and every score, and a :class:`Scope` that later steps (tier conditions, rankings) compile
 against. A score whose criteria all lower to scaled integers (see
 :mod:`abmdsl.engine.fastpath`) is computed on ``BIGINT`` and turned into a decimal only in
-the final output; any other score takes the general ``DECIMAL(38, 6)`` path. Both give the
+the final output (``DECIMAL(18, 6)`` where its bound proves it fits); any other score takes
+the general ``DECIMAL(38, 6)`` path. Both give the
 reference evaluator's values.
 """
 
@@ -16,7 +17,7 @@ from decimal import Decimal
 from sqlglot import exp
 
 from ..ir import Playbook, ScoreIR
-from .fastpath import Lowering, Scaled, literal, rescale, to_decimal, wide
+from .fastpath import Lowering, Scaled, literal, rescale, to_decimal, to_output, wide
 from .fastpath import field as int_field
 from .sqlgen import Columns, column, decimal, to_sql
 from .steps import Steps
@@ -88,7 +89,7 @@ def _publish(scope: Scope, name: str, value: Scaled) -> None:
     """Make a scaled value visible to later steps and to the output."""
     scope.lowering.names[name] = value  # type: ignore[index]
     scope.columns.names[name] = to_decimal(value)  # type: ignore[index]
-    scope.finals[name] = to_decimal(value)
+    scope.finals[name] = to_output(value)
 
 
 def _scaled_points(scope: Scope, score: ScoreIR, criteria: list[Scaled]) -> list[exp.Expression]:
@@ -98,7 +99,7 @@ def _scaled_points(scope: Scope, score: ScoreIR, criteria: list[Scaled]) -> list
         out.append(exp.alias_(wide(value.sql), _fast(name), quoted=True))
         as_column = Scaled(column(_fast(name)), value.scale, value.bound)
         scope.columns.attrs[(score.name, criterion.name)] = to_decimal(as_column)  # type: ignore[index]
-        scope.finals[name] = to_decimal(as_column)
+        scope.finals[name] = to_output(as_column)
     return out
 
 

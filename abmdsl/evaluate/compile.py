@@ -247,18 +247,24 @@ class KpiCompiler:
                 return agg
             return exp.Filter(this=agg, expression=exp.Where(this=cond.copy()))
 
-        value = decimal(column(node.field, row.alias)) if node.field else None
         zero = decimal(exp.Literal.number(0))
         if node.func == "count":
             return only(exp.Count(this=exp.Star()))
         if node.func == "share":
             return exact_division(only(exp.Count(this=exp.Star())), exp.Count(this=exp.Star()))
-        assert value is not None  # the checker requires a field of the others
+        # The checker requires a field or a value of the others.
+        if node.value is not None:
+            raw = self._row_expression(node.value, row)
+        else:
+            raw = column(node.field, row.alias)  # type: ignore[arg-type]
+        if node.func == "distinct":
+            return only(exp.Count(this=exp.Distinct(expressions=[raw])))
+        if node.func in ("earliest", "latest"):  # dates stay dates; numbers are exact already
+            kind = exp.Min if node.func == "earliest" else exp.Max
+            return only(kind(this=raw))
+        value = decimal(raw)
         if node.func == "sum":
             return exp.Coalesce(this=only(exp.Sum(this=value)), expressions=[zero])
-        if node.func == "distinct":
-            raw = column(node.field, row.alias)  # type: ignore[arg-type]
-            return only(exp.Count(this=exp.Distinct(expressions=[raw])))
         if node.func == "avg":
             return exact_division(only(exp.Sum(this=value)), only(exp.Count(this=value.copy())))
         # The median is the mean of the lower and the upper middle values (one and the same

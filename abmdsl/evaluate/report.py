@@ -28,6 +28,8 @@ def shown(value: Decimal | None, kind: str, currency: str) -> str:
     """
     if value is None:
         return "no data"
+    if kind == "date":
+        return str(value)
     if kind == "percent":
         return f"{_places(value * 100, 2)}%"
     if kind == "money":
@@ -154,7 +156,9 @@ def _data_lines(card: Scorecard) -> list[str]:
 
 def as_json(card: Scorecard) -> str:
     def num(value: Decimal | None) -> str | None:
-        return None if value is None else f"{value.normalize():f}"
+        if value is None or not isinstance(value, Decimal):
+            return None if value is None else str(value)  # a date
+        return f"{value.normalize():f}"
 
     data: dict[str, Any] = {
         "playbook": card.title,

@@ -16,6 +16,7 @@ import hashlib
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import Any
 
 from .. import ast, format_expr
 from ..engine.run import Provenance, connect, playbook_hash, run_playbook
@@ -167,9 +168,11 @@ def _scorecard(
     counts: Counts,
     provenance: Provenance,
 ) -> Scorecard:
-    def get(what: str, name: str, projected: bool = False) -> Decimal | None:
+    def get(what: str, name: str, projected: bool = False) -> Any:
         found = values.get(Output(what, name, projected))
-        return None if found is None else Decimal(str(found))
+        if found is None or isinstance(found, dt.date):  # `latest(activities.on)` is a date
+            return found
+        return Decimal(str(found))
 
     projecting = any(o.projected for o in values)
     results: list[KpiResult] = []

@@ -105,8 +105,9 @@ class Resolver:
     ) -> None:
         if expr.field is not None and expr.field in self.fields.get(expr.dataset, ()):
             out.setdefault(f"field:{expr.dataset}.{expr.field}", expr.span)
-        if expr.where is not None:
-            self._walk(expr.where, (expr.dataset, *rows), out)
+        for inside in (expr.value, expr.where):
+            if inside is not None:
+                self._walk(inside, (expr.dataset, *rows), out)
 
 
 def texts_compared(expr: ast.Expr | None, dataset: str = "activities") -> list[str]:

@@ -68,6 +68,13 @@ kpi lift = engaged / (engaged of control)
 kpi control_spend = total of control
 kpi both = count(activities) of control + n
 kpi over_control = mean - (avg(activities.cost) of control)
+kpi velocity = avg(accounts: days_between(earliest(activities.on where type = "touch"),
+  earliest(activities.on where type = "opportunity")))
+kpi doubled = sum(activities: cost * 2 where type = "touch")
+kpi first_touch = earliest(activities.on where type = "touch")
+kpi top_cost = latest(activities.cost)
+kpi spread = median(accounts: sum(activities.cost))
+kpi kinds = distinct(activities: if cost > 0 USD then "paid" else "free")
 
 verdict pass when cost_per_opportunity
 """
