@@ -497,9 +497,13 @@ class Measures(Node):
 
 
 class Kpi(Node):
+    """``kpi NAME = EXPR``, or ``kpi NAME from library``: then ``expr`` is None until the
+    checker takes the library's definition."""
+
     name: Ident
     title: str | None = None
-    expr: Expr
+    expr: Expr | None
+    library: bool = False
     items: list[Annotated[KpiTarget | KpiWarn | Measures, Field(discriminator="kind")]] = []
 
 
@@ -512,6 +516,57 @@ class Baseline(Node):
 class Verdict(Node):
     title: str | None = None
     when: Expr
+
+
+# ---------------------------------------------------------------- engagement scores
+class EngagementPoints(Node):
+    """``reply 5 points``, or ``reply by gift 10 points``: a channel's own points for a type."""
+
+    kind: Literal["points"] = "points"
+    type: Ident
+    channel: Ident | None = None
+    points: Number
+
+
+class EngagementMultiplier(Node):
+    """``level c_level x2``: activities (or contacts, or accounts of a tier) with that value."""
+
+    kind: Literal["multiplier"] = "multiplier"
+    field: Ident
+    value: Ident
+    factor: Number
+
+
+class EngagementWithin(Node):
+    kind: Literal["within"] = "within"
+    duration: Duration
+
+
+class EngagementDecay(Node):
+    """``decay 10% per week``: each whole week of age takes 10% off an activity's weight."""
+
+    kind: Literal["decay"] = "decay"
+    rate: Percent
+    per: Literal["day", "week"]
+
+
+class EngagementRollUp(Node):
+    kind: Literal["roll_up"] = "roll_up"
+    strategy: Literal["sum", "max", "average"]
+
+
+EngagementItem = Annotated[
+    EngagementPoints | EngagementMultiplier | EngagementWithin | EngagementDecay | EngagementRollUp,
+    Field(discriminator="kind"),
+]
+
+
+class Engagement(Node):
+    """``engagement attention "title" { ... }``: a score per account from its activities."""
+
+    name: Ident
+    title: str | None = None
+    items: list[EngagementItem] = []
 
 
 # ---------------------------------------------------------------- simulation
@@ -625,6 +680,7 @@ Statement = (
     | Kpi
     | Baseline
     | Verdict
+    | Engagement
     | Simulate
     | Example
 )

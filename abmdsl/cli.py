@@ -56,7 +56,7 @@ def _colour(choice: str, stream: object) -> bool:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .render import render_github, render_json, render_text
+    from .render import render_github, render_json, render_junit, render_sarif, render_text
     from .workspace import compile_all
 
     results = compile_all(playbook_paths(args.paths))
@@ -65,6 +65,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise UsageError(next(d.message for d in diagnostics if d.code == "ABM100"))
     if args.format == "json":
         print(render_json(diagnostics))
+    elif args.format == "sarif":
+        print(render_sarif(diagnostics))
+    elif args.format == "junit":
+        print(render_junit(results), end="")
     elif args.format == "github":
         if diagnostics:
             print(render_github(diagnostics))
@@ -250,7 +254,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="find mistakes in playbooks")
     check.add_argument("paths", nargs="+", metavar="PATH", help="playbook files or folders")
-    check.add_argument("--format", choices=["text", "json", "github"], default="text")
+    check.add_argument(
+        "--format",
+        choices=["text", "json", "github", "sarif", "junit"],
+        default="text",
+        help="text for people; json, github annotations, SARIF 2.1.0 or JUnit XML for tools",
+    )
     check.add_argument("--colour", "--color", choices=["auto", "always", "never"], default="auto")
     check.set_defaults(run=cmd_check)
 
@@ -312,10 +321,12 @@ def build_parser() -> argparse.ArgumentParser:
     graph.set_defaults(run=cmd_graph)
 
     from .cli_evaluate import add_evaluate_command
+    from .cli_init import add_init_command
     from .cli_schedule import add_schedule_command
 
     add_schedule_command(sub)
     add_evaluate_command(sub)
+    add_init_command(sub)
 
     parse = sub.add_parser("parse", help="print the syntax tree of a playbook as JSON")
     parse.add_argument("path")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .evaluate.report import FORMATS
+from .outputs import FORMATS as SCORE_FORMATS
 
 
 def add_evaluate_command(subparsers: Any) -> argparse.ArgumentParser:
@@ -32,6 +33,12 @@ def add_evaluate_command(subparsers: Any) -> argparse.ArgumentParser:
     )
     evaluate.add_argument(
         "--date-field", metavar="FIELD", help="the activities' date field, when they have several"
+    )
+    evaluate.add_argument(
+        "--scores",
+        metavar="FILE",
+        help="also write every account's key, tier, group and engagement scores: .csv, "
+        ".parquet or .json, for a later `abm run` to read as fields of accounts",
     )
     evaluate.add_argument(
         "-o",
@@ -62,6 +69,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     for path in args.output:
         if Path(path).suffix.lower() not in FORMATS:
             raise UsageError(f"cannot write {Path(path).name}: use one of " + ", ".join(FORMATS))
+    scores = Path(args.scores) if args.scores else None
+    if scores is not None and scores.suffix.lower() not in SCORE_FORMATS:
+        raise UsageError(f"cannot write {scores.name}: use one of " + ", ".join(SCORE_FORMATS))
     compiled = _compiled_or_exit(args.playbook)
     assert compiled.playbook is not None
     try:
@@ -73,12 +83,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             _data_file(args.contacts, "contacts"),
             as_of=args.as_of,
             date_field=args.date_field,
+            scores=scores,
         )
     except DataError as exc:
         print(render_problems(exc.problems, exc.total), file=sys.stderr)
         raise UsageError("the data does not match what the playbook declares") from exc
     except EvaluateError as exc:
         raise UsageError(f"{args.playbook}: {exc}") from exc
+    except OutputError as exc:
+        raise UsageError(str(exc)) from exc
     try:
         for path in args.output:
             with atomic(Path(path)) as stream:
@@ -88,5 +101,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     print(render(card), end="")
     for path in args.output:
         print(f"wrote the scorecard to {path}")
+    if scores is not None:
+        print(f"wrote the engagement scores to {scores}")
     verdict = card.verdict if card.projected_verdict is None else card.projected_verdict
     return OK if verdict is True else FAILED

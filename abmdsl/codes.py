@@ -532,6 +532,53 @@ _TABLE: list[tuple[str, Severity, str, str]] = [
         "`all` (every row of the data), `programme` (the default), or one tier by its name. "
         "It applies to a whole KPI or aggregate, never inside a `where`.",
     ),
+    (
+        "ABM251",
+        _E,
+        "A KPI the library does not have",
+        "`kpi NAME from library` takes a KPI of abmdsl's library by its name (engagement, "
+        "penetration, coverage, cost_per_opportunity, cadence_conversion, pipeline, velocity, "
+        "roi, engagement_lift and others: see docs/kpi-library.md). This name is not one of "
+        "them; define the KPI yourself with `kpi NAME = ...`, or take one the library has.",
+    ),
+    (
+        "ABM252",
+        _E,
+        "An activity type or channel the activities do not have",
+        "An `engagement` block gives points per activity type (`reply 5 points`) and, for a "
+        "channel, its own points (`reply by gift 10 points`). The type is a value of the "
+        "activities' enum field that holds the types (`type: enum(touch, reply, meeting)`), "
+        "the channel a value of their `channel` field, so a word that is neither would never "
+        "score: it is usually a typo, or a value the declaration lacks.",
+    ),
+    (
+        "ABM253",
+        _E,
+        "A multiplier for an unknown field or value",
+        "`FIELD VALUE xN` in an `engagement` block multiplies the points of the activities "
+        "whose field (or their contact's field) holds the value: `level c_level x2`; "
+        "`tier NAME x1.5` multiplies the score of the accounts of a tier. The field must be an "
+        "enum, text or yes/no field of activities or contacts, the value one it can hold, and "
+        "the tier one the playbook defines.",
+    ),
+    (
+        "ABM254",
+        _E,
+        "A multiplier of zero",
+        "A multiplier scales points up (`x2`) or down (`x0.5`); `x0` would wipe out every "
+        "point of the activities it applies to, which is better said by giving their type no "
+        "points, or by a `where` in the KPI.",
+    ),
+    (
+        "ABM255",
+        _E,
+        "An engagement window or decay out of range",
+        "`within 60 days` counts the activities of the last 60 days up to the as-of date (or "
+        "the pilot's last day): it is a whole number of days or weeks, at least one. `decay "
+        "10% per week` takes 10% off an activity's weight for each whole week of its age: the "
+        "rate lies from 0.1% up to, but not including, 100%. Both need the activities' date "
+        "field, which tells an activity's age.",
+    ),
     # ------------------------------------------------------------ the goal/decision graph
     (
         "ABM301",

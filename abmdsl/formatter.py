@@ -32,6 +32,8 @@ The canonical layout — the language has exactly one:
   ``target``/``warn``/``measures`` on a line of its own, all indented two spaces. A KPI with
   no items is one line, ``kpi name "title" = expr``, like a baseline.
 * ``verdict "title" pass when expr`` on one line; ``simulate {`` with one assumption a line.
+* ``engagement name "title" {`` with one item a line: ``reply by gift 10 points``,
+  ``level c_level x2``, ``within 60 days``, ``decay 10% per week``, ``roll up max``.
 * Examples: ``given account {`` with one ``field: value`` a line, ``}``, then one ``expect`` a
   line. A comma ends a pair only when the next field is named like a keyword (``h``, ``and``,
   ``USD``…): without it that name would be read as part of the value.
@@ -69,6 +71,8 @@ from typing import Any, Literal
 
 from . import ast
 from .diagnostics import DiagnosticError
+from .format_engagement import ITEM_LINES as ENGAGEMENT_LINES
+from .format_engagement import header as engagement_header
 from .format_expr import LINES, criterion, expr, pair, quote, range_, title
 from .parser import parse
 
@@ -200,7 +204,7 @@ def _setting(node: ast.Setting) -> str:
     return LINES[ast.Setting](node)
 
 
-_OWN_LINES: dict[type, Callable[[Any], str]] = {ast.Setting: _setting}
+_OWN_LINES: dict[type, Callable[[Any], str]] = {ast.Setting: _setting, **ENGAGEMENT_LINES}
 
 
 # ---------------------------------------------------------------- blocks
@@ -229,6 +233,10 @@ def _stage(node: ast.Stage, depth: int) -> list[Line]:
 
 
 def _kpi(node: ast.Kpi, depth: int) -> list[Line]:
+    if node.expr is None:  # `kpi engagement from library`, then its own target
+        header = f"kpi {node.name.name}{title(node.title)} from library"
+        items = [line for item in node.items for line in _lines(item, depth + 1)]
+        return [Line(depth, header, _head_source(node, [node.name])), *items]
     header = f"kpi {node.name.name}{title(node.title)} ="
     if not node.items:
         return [Line(depth, f"{header} {expr(node.expr)}", _source(node))]
@@ -298,6 +306,7 @@ _BLOCKS: dict[type, Callable[[Any, int], list[Line]]] = {
     ast.Plan: lambda n, d: _block(n, d, f"plan{title(n.title)}", n.items),
     ast.Stage: _stage,
     ast.Kpi: _kpi,
+    ast.Engagement: lambda n, d: _block(n, d, engagement_header(n), n.items, [n.name]),
     ast.Simulate: lambda n, d: _block(n, d, "simulate", n.items),
     ast.Example: _example,
 }

@@ -185,6 +185,36 @@ class VerdictIR(IRNode):
     when: ast.Expr
 
 
+class PointsIR(IRNode):
+    type: str  # a value of the activities' type field
+    channel: str | None  # None: any channel without points of its own for the type
+    points: Decimal
+
+
+class MultiplierIR(IRNode):
+    source: Literal["activities", "contacts", "tier"]  # whose field: the activity's, its contact's
+    field: str  # the field's name; `tier` for the account's tier
+    value: str
+    factor: Decimal
+    boolean: bool = False  # a yes/no field, whose value is written `true` or `false`
+
+
+class EngagementIR(IRNode):
+    """An engagement score: a number per account, read in KPIs like a field of accounts."""
+
+    name: str
+    title: str | None
+    type_field: str | None  # the activities' enum field holding the type words
+    channel_field: str | None  # the activities' `channel`, when some points name a channel
+    contact_field: str | None  # the activities' field naming their contact: whose score
+    points: tuple[PointsIR, ...]
+    multipliers: tuple[MultiplierIR, ...]  # in the order written; tier ones apply last
+    within_days: int | None = None
+    decay: Decimal | None = None  # a fraction taken off per period
+    decay_days: int = 1  # the period: 1 (a day) or 7 (a week)
+    roll_up: Literal["sum", "max", "average"] = "sum"
+
+
 class DistIR(IRNode):
     """A probability: fixed, uniform between two values, or Beta(a, b)."""
 
@@ -249,6 +279,7 @@ class Playbook(IRNode):
     kpis: dict[str, KpiIR]
     baselines: dict[str, BaselineIR]
     verdict: VerdictIR | None
+    engagements: dict[str, EngagementIR] = {}  # name → score, a number field of accounts in KPIs
     simulation: SimulationIR | None
     examples: tuple[ExampleIR, ...]
     sources: tuple[str, ...]  # the main file first, then its imports

@@ -30,7 +30,7 @@ from .transform import ToAst, TransformError
 
 _TOP_LEVEL = re.compile(
     r"^(?=(?:abm|import|playbook|accounts|contacts|activities|score|tier|goal|cadence|plan|kpi"
-    r"|baseline|verdict|simulate|example)\b)",
+    r"|baseline|verdict|engagement|simulate|example)\b)",
     re.MULTILINE,
 )
 _BRACKETS = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*|[(){}]')

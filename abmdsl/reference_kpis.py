@@ -59,6 +59,7 @@ from . import ast
 from .check.links import children
 from .ir import KpiIR, Playbook
 from .reference import PRECISION, Env, EvalError, Value, evaluate, quantize
+from .reference_engagement import scores
 
 Rows = Sequence[Mapping[str, Value]]
 Data = Mapping[str, Rows]
@@ -83,11 +84,18 @@ class Measures:
     warns: dict[str, Value]  # KPI → its warn level's value
 
 
-def measure(playbook: Playbook, data: Data, groups: Mapping[str, Data] | None = None) -> Measures:
+def measure(
+    playbook: Playbook,
+    data: Data,
+    groups: Mapping[str, Data] | None = None,
+    day: dt.date | None = None,
+) -> Measures:
     """The value of every KPI, baseline, target and warn level of ``playbook`` on ``data``.
 
     ``data`` is the programme's; ``groups`` holds the data of each other group of accounts an
     ``X of GROUP`` names (``control``, ``all``, a tier …); a group it lacks has no rows.
+    ``day`` is the day engagement scores count ages to (the as-of date or the pilot's last
+    day); an account row's ``tier`` is what a score's tier multiplier reads.
 
     >>> from abmdsl.api import compile_text
     >>> pb = compile_text('''playbook "P" { horizon 90 days  currency USD }
@@ -100,7 +108,7 @@ def measure(playbook: Playbook, data: Data, groups: Mapping[str, Data] | None = 
     """
     with localcontext() as context:
         context.prec = PRECISION
-        return _Measurer(playbook, data, groups or {}).run()
+        return _Measurer(playbook, data, groups or {}, day).run()
 
 
 def judge(playbook: Playbook, measures: Measures) -> dict[str, Outcome]:
@@ -213,10 +221,14 @@ def _holds(condition: ast.Expr, values: dict[str, Value]) -> Value:
 class _Measurer:
     """Evaluates one playbook on one data set, memoising KPIs and baselines."""
 
-    def __init__(self, playbook: Playbook, data: Data, groups: Mapping[str, Data]):
+    def __init__(
+        self, playbook: Playbook, data: Data, groups: Mapping[str, Data], day: dt.date | None
+    ):
         self.playbook = playbook
         self.data = data
         self.groups = groups
+        self.day = day
+        self.scores: dict[str, dict[Value, Decimal]] = {}  # engagement → account key → score
         self.others: dict[str, _Measurer] = {}  # the measurer of each group `of` names
         self.aggregates: list[ast.Aggregate] = []
         self.ofs: list[ast.Of] = []
@@ -268,7 +280,17 @@ class _Measurer:
         for dataset, row in frames:
             if name in self.playbook.fields.get(dataset, {}):
                 return row.get(name)
+            if dataset == "accounts" and name in self.playbook.engagements:
+                return self._score(name, row)
         return self._named(name)
+
+    def _score(self, name: str, account: Mapping[str, Value]) -> Value:
+        """An engagement score: a number field of accounts, computed from this group's rows."""
+        if name not in self.scores:
+            score = self.playbook.engagements[name]
+            self.scores[name] = scores(self.playbook, score, self.data, self.day)
+        key = _key(self.playbook, "accounts")
+        return self.scores[name].get(account.get(key), quantize(Decimal(0)))
 
     def _named(self, name: str) -> Value:
         if name in self.values:
@@ -319,7 +341,7 @@ class _Measurer:
             return self._value(node.value)
         other = self.others.get(group)
         if other is None:
-            other = _Measurer(self.playbook, self.groups.get(group, {}), self.groups)
+            other = _Measurer(self.playbook, self.groups.get(group, {}), self.groups, self.day)
             self.others[group] = other
         return other._value(node.value)
 
@@ -356,7 +378,11 @@ class _Measurer:
             values = [self._eval(agg.value, ((agg.dataset, row), *frames)) for row in chosen]
         else:
             assert agg.field is not None, agg
-            values = [row.get(agg.field) for row in chosen]
+            field = agg.field
+            if agg.dataset == "accounts" and field in self.playbook.engagements:
+                values = [self._score(field, row) for row in chosen]
+            else:
+                values = [row.get(field) for row in chosen]
         present = [v for v in values if v is not None]
         if agg.func == "distinct":
             return quantize(Decimal(len(set(present))), agg.span)

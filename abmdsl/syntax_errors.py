@@ -244,7 +244,7 @@ def _words(expected: set[str]) -> str:
 _EXPRESSION_WORDS = frozenset({*get_args(ast.AggregateFunc), "-", "not"})
 _STATEMENT_WORDS = frozenset(
     {"abm", "import", "playbook", "accounts", "contacts", "activities", "score", "tier", "goal"}
-    | {"cadence", "plan", "kpi", "baseline", "verdict", "simulate", "example"}
+    | {"cadence", "plan", "kpi", "baseline", "verdict", "engagement", "simulate", "example"}
 )
 _OPERATOR_WORDS = frozenset({"ADD_OP", "MUL_OP", "COMPARE", "and", "or", "in", "is", "not"})
 # (words, how the group is said, how many of them must be expected to say it as a group)

@@ -267,7 +267,7 @@ class ToAst:
         return str(children[0])
 
     key = type_name = order = stop_mode = scope = raci_role = cost_unit = period = dataset_name
-    aggregate_name = unit = dataset_name
+    aggregate_name = unit = roll_strategy = dataset_name
 
     def dataset(self, meta: Meta, children: list[Any]) -> ast.Dataset:
         return _make(ast.Dataset, self._span(meta), name=children[0], fields=children[1:])
@@ -563,6 +563,18 @@ class ToAst:
             items=rest[1:],
         )
 
+    def kpi_from_library(self, meta: Meta, children: list[Any]) -> ast.Kpi:
+        title, items = _strings(children[1:])
+        return _make(
+            ast.Kpi,
+            self._span(meta),
+            name=self._ident(children[0]),
+            title=title,
+            expr=None,
+            library=True,
+            items=items,
+        )
+
     def kpi_target(self, meta: Meta, children: list[Any]) -> ast.KpiTarget:
         return _make(ast.KpiTarget, self._span(meta), op=str(children[0]), value=children[1])
 
@@ -584,6 +596,49 @@ class ToAst:
     def verdict(self, meta: Meta, children: list[Any]) -> ast.Verdict:
         title, rest = _strings(children)
         return _make(ast.Verdict, self._span(meta), title=title, when=rest[0])
+
+    # ------------------------------------------------------------ engagement scores
+    def engagement(self, meta: Meta, children: list[Any]) -> ast.Engagement:
+        title, items = _strings(children[1:])
+        return _make(
+            ast.Engagement,
+            self._span(meta),
+            name=self._ident(children[0]),
+            title=title,
+            items=items,
+        )
+
+    def points(self, meta: Meta, children: list[Any]) -> ast.EngagementPoints:
+        names = [t for t in children if isinstance(t, Token) and t.type == "NAME"]
+        return _make(
+            ast.EngagementPoints,
+            self._span(meta),
+            type=self._ident(names[0]),
+            channel=self._ident(names[1]) if len(names) > 1 else None,
+            points=next(c for c in children if isinstance(c, ast.Number)),
+        )
+
+    def multiplier(self, meta: Meta, children: list[Any]) -> ast.EngagementMultiplier:
+        field, value, factor = children
+        span = self._tok(factor)
+        number = _make(ast.Number, span, value=self._number(factor.update(value=factor[1:])))
+        return _make(
+            ast.EngagementMultiplier,
+            self._span(meta),
+            field=self._ident(field),
+            value=self._ident(value),
+            factor=number,
+        )
+
+    def within(self, meta: Meta, children: list[Any]) -> ast.EngagementWithin:
+        return _make(ast.EngagementWithin, self._span(meta), duration=children[0])
+
+    def decay(self, meta: Meta, children: list[Any]) -> ast.EngagementDecay:
+        rate = self._percent_token(children[0])
+        return _make(ast.EngagementDecay, self._span(meta), rate=rate, per=str(children[1]))
+
+    def roll_up(self, meta: Meta, children: list[Any]) -> ast.EngagementRollUp:
+        return _make(ast.EngagementRollUp, self._span(meta), strategy=str(children[0]))
 
     # ------------------------------------------------------------ simulation
     def simulate(self, meta: Meta, children: list[Any]) -> ast.Simulate:

@@ -44,7 +44,8 @@ from abmdsl.parser import grammar_text
 Tokens = list[str]
 
 TOKEN = re.compile(
-    r'"(?:[^"\\\n]|\\.)*"|#[^\n]*|\d{4}-\d{2}-\d{2}|\d+(?:\.\d+)?%?|\.\.|[<>!]=|\w+|\S'
+    r'"(?:[^"\\\n]|\\.)*"|#[^\n]*|\d{4}-\d{2}-\d{2}|\d+(?:\.\d+)?%?|\.\.|[<>!]=|x\d+\.\d+(?!\w)'
+    r"|\w+|\S"
 )
 """One token of playbook text: a string, a comment, a date, a number, a word or a symbol."""
 
@@ -487,6 +488,20 @@ def _simulate() -> st.SearchStrategy[Tokens]:
     return _block(st.just(["simulate"]), item)
 
 
+def _engagement() -> st.SearchStrategy[Tokens]:
+    number = decimals().map(lambda n: [n])
+    unit = st.sampled_from(["points", "point"]).map(lambda u: [u])
+    factor = decimals().map(lambda n: ["x" + n])
+    item = st.one_of(
+        _seq(_name(), _maybe(_seq("by", _name())), number, unit),
+        _seq(_name(), _name(), factor),
+        _seq("within", durations()),
+        _seq("decay", _pct(), "per", st.sampled_from(["day", "week"]).map(lambda p: [p])),
+        _seq("roll", "up", st.sampled_from(["sum", "max", "average"]).map(lambda r: [r])),
+    )
+    return _block(_seq("engagement", _name(), _title()), item)
+
+
 def _example() -> st.SearchStrategy[Tokens]:
     pair = _seq(_name(), ":", _expr(), _maybe(st.just([","])))
     given = _block(st.just(["given", "account"]), pair)
@@ -515,6 +530,7 @@ def statement_tokens() -> st.SearchStrategy[Tokens]:
         _kpi(),
         _seq("baseline", _name(), _title(), "=", _expr()),
         _seq("verdict", _title(), "pass", "when", _expr()),
+        _engagement(),
         _simulate(),
         _example(),
     )

@@ -35,8 +35,11 @@ INTRO = """\
 
 Every mistake `abm check` finds has a stable code: `ABM1xx` for reading and parsing a file,
 `ABM2xx` for checking what the playbook says. Errors make `abm check` exit with 1; warnings
-are shown but do not fail the check. `--format json` and `--format github` print the same
-diagnostics for tools and for pull-request annotations.
+are shown but do not fail the check. The same diagnostics come in other formats for tools:
+`--format json`, `--format github` (annotations on a pull request's lines), `--format sarif`
+(SARIF 2.1.0, for code scanning; each code is a rule linking to its section here) and
+`--format junit` (JUnit XML, for a CI system's test report). [Playbooks in CI](ci.md) shows how
+to use them.
 
 For each code below: what it means, a playbook showing the mistake, exactly what `abm check`
 prints for it, and the corrected playbook. The examples are the golden test cases in

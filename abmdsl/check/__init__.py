@@ -16,6 +16,7 @@ from ..graph.build import remember
 from ..ir import Playbook
 from .cadences import check_cadences, check_plan
 from .context import Context
+from .engagement import check_engagement
 from .examples import check_examples
 from .goals import check_derived_targets, check_goals
 from .header import check_datasets, check_header, check_version
@@ -36,6 +37,7 @@ STAGES: list[tuple[str, Callable[[Context], None]]] = [
     ("goals", check_goals),
     ("cadences", check_cadences),
     ("plan", check_plan),  # after cadences: step owners are roles of the plan
+    ("engagement", check_engagement),  # after tiers; before kpis, which read the scores
     ("kpis", check_kpis),  # after goals: `measured by` names KPIs
     ("links", check_links),  # after kpis: reads their expressions from the IR
     ("derived targets", check_derived_targets),  # after kpis: compares goals with KPI targets

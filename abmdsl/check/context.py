@@ -63,6 +63,7 @@ class Context:
             "kpis": ir["kpis"],
             "baselines": ir["baselines"],
             "verdict": ir["verdict"],
+            "engagements": ir.get("engagements", {}),
             "simulation": ir["simulation"],
             "examples": ir.get("examples", ()),
             "sources": tuple(m.path for m in self.modules),
@@ -154,6 +155,15 @@ class Context:
                 name: Type(FIELD_TYPES[f.type].kind, f.optional, f.enum_values or None)
                 for name, f in fields.items()
             }
+        return out
+
+    def kpi_field_types(self) -> dict[str, dict[str, Type]]:
+        """The fields KPIs read: the declared ones, and each engagement score as a number
+        field of accounts (computed from the activities, never read from the accounts file)."""
+        out = self.field_types()
+        scores = self.ir.get("engagements", {})
+        if scores and "accounts" in out:
+            out["accounts"] = {**out["accounts"], **dict.fromkeys(scores, Type("number"))}
         return out
 
     def account_scope(self) -> Scope:

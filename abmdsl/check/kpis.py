@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from .. import ast
+from ..diagnostics import did_you_mean
 from ..ir import BaselineIR, KpiIR, VerdictIR
 from ..typecheck import BOOL, Scope, Type
 from .context import Context
@@ -42,14 +44,21 @@ def names_in(expr: ast.Expr) -> Iterator[ast.Name]:
 def check_kpis(ctx: Context) -> None:
     baselines = {b.name.name: b for b in ctx.of(ast.Baseline) if ctx.define(b.name, "baseline")}
     kpis = {k.name.name: k for k in ctx.of(ast.Kpi) if ctx.define(k.name, "KPI")}
+    kpis = {n: _from_library(ctx, k) for n, k in kpis.items()}
     types: dict[str, Type] = {}
     groups = frozenset({*GROUPS, *(t.name for t in ctx.ir.get("tiers", ()))})
-    scope = Scope(None, ctx.field_types(), types, {}, True, None, ctx.used, groups)
+    scope = Scope(None, ctx.kpi_field_types(), types, {}, True, None, ctx.used, groups)
     for name in [*baselines, *kpis]:
         types[name] = Type("number")  # provisional, so that KPIs may use each other
     untyped: set[str] = set()  # wrong expressions: already reported, so not compared again
     for name, node in [*baselines.items(), *kpis.items()]:
+        if isinstance(node, ast.Kpi) and isinstance(node.expr, ast.Missing) and node.library:
+            untyped.add(name)  # not in the library: ABM251 said so
+            continue
+        before = len(ctx.diagnostics)
         got = ctx.types.infer(node.expr, scope)
+        if isinstance(node, ast.Kpi) and node.library:
+            _in_library_terms(ctx, name, before)
         if got is None:
             untyped.add(name)
         else:
@@ -61,6 +70,39 @@ def check_kpis(ctx: Context) -> None:
     ctx.ir["kpis"] = {n: _kpi(ctx, k, scope, types, n not in untyped) for n, k in kpis.items()}
     ctx.ir["kpi_types"] = types
     _check_measures(ctx)
+
+
+def _from_library(ctx: Context, kpi: ast.Kpi) -> ast.Kpi:
+    """``kpi engagement from library``: the library's definition, reported at this line."""
+    if not kpi.library:
+        return kpi
+    from ..library import library_kpis, respan
+
+    known = library_kpis()
+    found = known.get(kpi.name.name)
+    if found is None:
+        ctx.error(
+            "ABM251",
+            f"the KPI library has no `{kpi.name.name}`",
+            kpi.name.span,
+            did_you_mean(kpi.name.name, known) or "its KPIs: " + ", ".join(f"`{n}`" for n in known),
+        )
+        # Kept, as a KPI of no value, so that the verdict naming it says nothing more.
+        return kpi.model_copy(update={"expr": ast.Missing(span=kpi.name.span)})
+    expr = respan(found.expr, kpi.name.span)
+    return kpi.model_copy(update={"expr": expr, "title": kpi.title or found.title})
+
+
+def _in_library_terms(ctx: Context, name: str, since: int) -> None:
+    """A library KPI's mistakes are the playbook's data lacking what the library reads: say so."""
+    for n in range(since, len(ctx.diagnostics)):
+        d = ctx.diagnostics[n]
+        ctx.diagnostics[n] = replace(
+            d,
+            message=f"the library's `{name}` does not fit this playbook's data: {d.message}",
+            hint=(d.hint + "; or " if d.hint else "")
+            + f"write your own: `kpi {name} = ...` (see docs/kpi-library.md)",
+        )
 
 
 def _kpi(ctx: Context, kpi: ast.Kpi, scope: Scope, types: dict[str, Type], typed: bool) -> KpiIR:

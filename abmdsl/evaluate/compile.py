@@ -21,6 +21,7 @@ middle values of a ``median``) is exact and rounded half away from zero to six p
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from sqlglot import exp
 from .. import ast
 from ..engine.sqlgen import DECIMAL, Columns, Unsupported, column, decimal, exact_division, to_sql
 from ..ir import FieldInfo, Playbook
+from . import engagement
 
 Tables = Callable[[str, str], str]  # (data set, group) → the table or view holding its rows
 NUMERIC = ("number", "percent", "money", "duration")
@@ -102,10 +104,22 @@ class Measured:
 class KpiCompiler:
     """Compiles a playbook's measures; one instance per query."""
 
-    def __init__(self, playbook: Playbook, tables: Tables, dated: frozenset[str] = frozenset()):
+    def __init__(
+        self,
+        playbook: Playbook,
+        tables: Tables,
+        dated: frozenset[str] = frozenset(),
+        day: dt.date | None = None,
+        date_field: str | None = None,
+        contacts: bool = True,
+    ):
         self.playbook = playbook
         self._tables = tables
         self._reads: dict[str, tuple[str, int]] = {}  # the name reads go by → (table, reads)
+        self._groups: dict[str, str] = {}  # the name a read of accounts goes by → its group
+        # Engagement scores: the day ages count to, the activities' date, whether contacts exist.
+        self.day, self.date_field, self.contacts = day, date_field, contacts
+        self._scored = engagement.used(playbook)
         self.dated = dated  # data sets cut at the as-of date, whose counts grow with time
         self._scans: dict[tuple[str, str], _Scan] = {}
         self._done: dict[tuple[int, str], tuple[str, _Scan, ast.Aggregate]] = {}
@@ -162,6 +176,8 @@ class KpiCompiler:
         name = next((n for n, (t, _) in self._reads.items() if t == table), None)
         name = name or f"__rows_{len(self._reads)}"
         self._reads[name] = (table, self._reads.get(name, (table, 0))[1] + 1)
+        if dataset == "accounts":
+            self._groups[name] = group
         return name
 
     def _shared(self, select: exp.Select) -> exp.Select:
@@ -176,6 +192,21 @@ class KpiCompiler:
         places = [t for t in select.find_all(exp.Table) if t.name in self._reads]
         shared: list[exp.CTE] = []
         for name, (table, reads) in self._reads.items():
+            if name in self._groups and self._scored:
+                # The accounts with their engagement scores, computed from the group's rows.
+                group = self._groups[name]
+                body = engagement.scored_accounts(
+                    self.playbook,
+                    self._scored,
+                    table,
+                    self._tables("activities", group),
+                    self._tables("contacts", group) if self.contacts else None,
+                    self.day,
+                    self.date_field,
+                )
+                cte = exp.CTE(this=body, alias=exp.TableAlias(this=name), materialized=reads > 1)
+                shared.append(cte)
+                continue
             if reads < 2:
                 for place in (p for p in places if p.name == name):
                     place.set("this", exp.to_identifier(table))
@@ -276,9 +307,20 @@ class KpiCompiler:
         )
         return exact_division(exp.Add(this=lower, expression=upper), exp.Literal.number(2))
 
+    def _fields(self, dataset: str) -> Mapping[str, FieldInfo]:
+        """A data set's fields; for accounts, with the engagement scores, numbers like them."""
+        fields = self.playbook.fields.get(dataset, {})
+        if dataset != "accounts" or not self.playbook.engagements:
+            return fields
+        scores = {
+            n: FieldInfo(dataset="accounts", name=n, type="number")
+            for n in self.playbook.engagements
+        }
+        return {**fields, **scores}
+
     def _row_expression(self, expr: ast.Expr, row: _Row) -> exp.Expression:
-        fields = self.playbook.fields.get(row.dataset, {})
-        outer = self.playbook.fields.get(row.outer.dataset, {}) if row.outer else {}
+        fields = self._fields(row.dataset)
+        outer = self._fields(row.outer.dataset) if row.outer else {}
 
         def known(name: str) -> bool:
             return name in fields or name in outer or self._is_measure(name)

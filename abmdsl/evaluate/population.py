@@ -202,9 +202,18 @@ def _activities(
     link = _activity_account(con, playbook)
     # Plain bounds, which exclude the undated too: DuckDB pushes them into the file's scan.
     day = f"a.{_q(window.date_field)}"
+    # Conditional lists, not `[…] * bool(…)`: the f-string would be built from a missing date.
     within = " AND ".join(
-        [f"{day} >= DATE '{window.first.isoformat()}'"] * bool(window.date_field and window.first)
-        + [f"{day} <= DATE '{window.last.isoformat()}'"] * bool(window.date_field and window.last)
+        (
+            [f"{day} >= DATE '{window.first.isoformat()}'"]
+            if window.date_field and window.first
+            else []
+        )
+        + (
+            [f"{day} <= DATE '{window.last.isoformat()}'"]
+            if window.date_field and window.last
+            else []
+        )
     )
     within = within or "true"
     for group in names:

@@ -18,11 +18,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
+from sqlglot import exp
+
 from .. import ast, format_expr
 from ..engine.run import Provenance, connect, playbook_hash, run_playbook
-from ..engine.sqlgen import Unsupported
+from ..engine.sqlgen import Unsupported, column
 from ..ir import KpiIR, Playbook
-from . import population
+from ..outputs import write_table
+from . import engagement, population
 from .compile import KpiCompiler, Output
 from .judge import Status, deciding, judge, verdict
 from .population import Counts, PopulationError, Window
@@ -82,8 +85,13 @@ def evaluate_playbook(
     contacts: Path | None = None,
     as_of: dt.date | None = None,
     date_field: str | None = None,
+    scores: Path | None = None,
 ) -> Scorecard:
-    """Measure and judge the pilot; raises DataError for bad data, EvaluateError otherwise."""
+    """Measure and judge the pilot; raises DataError for bad data, EvaluateError otherwise.
+
+    With ``scores``, also write every account's engagement scores there (CSV, Parquet or
+    JSON; :class:`~abmdsl.files.OutputError` when it cannot be written).
+    """
     from ..data import load_dataset
 
     if "activities" not in playbook.fields:
@@ -100,14 +108,31 @@ def evaluate_playbook(
     except PopulationError as exc:
         raise EvaluateError(str(exc)) from exc
     scale, elapsed = _projection(playbook, as_of)
-    compiler = KpiCompiler(playbook, population.view, frozenset({"activities"}))
+    wanted = engagement.used(playbook) if scores is None else list(playbook.engagements)
+    if contacts is None and engagement.needs_contacts(playbook, wanted):
+        raise EvaluateError(
+            "the engagement scores read contacts (a contact's field multiplies, or activities "
+            "name their account through their contact): pass --contacts"
+        )
+    compiler = KpiCompiler(
+        playbook,
+        population.view,
+        frozenset({"activities"}),
+        day=window.last,
+        date_field=window.date_field,
+        contacts=contacts is not None,
+    )
+    data_hash = hashlib.sha256((run.provenance.data_sha256 + report.sha256).encode()).hexdigest()
     try:
         measured = compiler.compile(scale)
         (row,) = con.sql(measured.query.sql("duckdb")).fetchall()
+        if scores is not None:
+            table = con.sql(_scores_sql(playbook, window, contacts is not None)).to_arrow_table()
+            provenance = Provenance(playbook_hash(sources), data_hash)
+            write_table(table, scores, provenance.as_dict())
     except Unsupported as exc:
         raise EvaluateError(f"cannot measure this playbook: {exc}") from exc
     values = dict(zip(measured.outputs, row, strict=True))
-    data_hash = hashlib.sha256((run.provenance.data_sha256 + report.sha256).encode()).hexdigest()
     return _scorecard(
         playbook,
         values,
@@ -117,6 +142,26 @@ def evaluate_playbook(
         counts,
         Provenance(playbook_hash(sources), data_hash),
     )
+
+
+def _scores_sql(playbook: Playbook, window: Window, with_contacts: bool) -> str:
+    """Every account's key, tier, group and engagement scores, by key: what ``--scores``
+    writes, for a later run to read as fields of accounts."""
+    key = playbook.key_field("accounts")
+    assert key is not None, "population.build has checked the key"
+    scored = engagement.scored_accounts(
+        playbook,
+        list(playbook.engagements),
+        population.ACCOUNTS,
+        population.view("activities", "all"),
+        population.view("contacts", "all") if with_contacts else None,
+        window.last,
+        window.date_field,
+    )
+    names = [column(key.name), column("tier"), exp.alias_(column("__group"), "group", quoted=True)]
+    names += [column(n) for n in playbook.engagements]
+    query = exp.select(*names).from_(exp.alias_(exp.Subquery(this=scored), "s"))
+    return query.order_by(column(key.name)).sql("duckdb")
 
 
 def _window(playbook: Playbook, as_of: dt.date | None, chosen: str | None) -> Window:

@@ -219,3 +219,63 @@ Feature: Evaluating the pilot
     Then the command fails with exit code 2
     And the output mentions "activities.csv"
     And the output mentions "type"
+
+  Scenario: An engagement score measures how much attention the accounts pay
+    Given a playbook "engaged.abm":
+      """
+      abm 1
+      playbook "Attention" {
+        start 2027-01-11
+        horizon 90 days
+        currency USD
+      }
+
+      accounts {
+        key account_id: text
+        fit: int 0..5
+      }
+
+      activities {
+        key activity_id: text
+        account_id: text references accounts
+        type: enum(touch, reply, discussion, opportunity)
+        channel: text optional
+        cost: money optional
+        on: date
+      }
+
+      tier pilot "The ABM programme" when fit >= 3
+      tier rest "Standard sales: cold email" otherwise
+
+      engagement attention "Account engagement" {
+        reply 5 points
+        discussion 20 points
+        reply by gift 10 points
+        tier pilot x1.5
+        within 60 days
+        decay 10% per week
+        roll up max
+      }
+
+      kpi attentive "Accounts with an engagement of 30 or more" =
+        share(accounts where attention >= 30)
+        target >= 30%
+
+      verdict "The accounts pay attention" pass when attentive
+      """
+    And a data file "activities.csv":
+      """
+      activity_id;account_id;type;channel;cost;on
+      E-1;P-1;discussion;call;;2027-04-08
+      E-2;P-2;discussion;call;;2027-04-01
+      E-3;P-2;reply;gift;;2027-04-09
+      E-4;P-3;discussion;call;;2027-01-20
+      E-5;P-4;touch;email;2;2027-04-09
+      E-6;B-1;discussion;call;;2027-04-08
+      """
+    When the strategist runs "abm evaluate engaged.abm --accounts accounts.csv --activities activities.csv --scores scores.csv"
+    Then the command succeeds
+    And the output mentions "attentive"
+    And the output mentions "50%"
+    And the output mentions "verdict "The accounts pay attention": PASS"
+    And the output mentions "wrote the engagement scores to scores.csv"
