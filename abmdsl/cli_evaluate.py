@@ -35,6 +35,11 @@ def add_evaluate_command(subparsers: Any) -> argparse.ArgumentParser:
         "--date-field", metavar="FIELD", help="the activities' date field, when they have several"
     )
     evaluate.add_argument(
+        "--by",
+        choices=("tier", "cluster", "group"),
+        help="also show every KPI in each tier, cluster, or group (programme, control, outside)",
+    )
+    evaluate.add_argument(
         "--scores",
         metavar="FILE",
         help="also write every account's key, tier, group and engagement scores: .csv, "
@@ -84,6 +89,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             as_of=args.as_of,
             date_field=args.date_field,
             scores=scores,
+            by=args.by,
         )
     except DataError as exc:
         print(render_problems(exc.problems, exc.total), file=sys.stderr)

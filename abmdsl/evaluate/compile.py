@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -93,6 +93,7 @@ class Output:
     what: str  # value | target | low | high | warn | baseline
     name: str
     projected: bool = False
+    group: str | None = None  # a KPI's value in one group of a breakdown (`--by tier`)
 
 
 @dataclass(frozen=True)
@@ -128,11 +129,18 @@ class KpiCompiler:
         self._memo: dict[tuple[str, str, bool], exp.Expression] = {}
 
     # ------------------------------------------------------------------ the whole query
-    def compile(self, scale: Decimal | None = None) -> Measured:
+    def compile(self, scale: Decimal | None = None, breakdown: Sequence[str] = ()) -> Measured:
         """Every KPI's value and thresholds and every baseline's value; with ``scale``, also
-        each projected to the horizon (additive aggregates of dated data multiplied by it)."""
+        each projected to the horizon (additive aggregates of dated data multiplied by it);
+        and every KPI's value in each group of ``breakdown`` (each tier, say)."""
         outputs: list[Output] = []
         columns: list[exp.Expression] = []
+        for group in breakdown:
+            for name, kpi in self.playbook.kpis.items():
+                sql = self.expression(kpi.expr, group)
+                sql = decimal(sql) if kpi.kind in NUMERIC else sql
+                columns.append(exp.alias_(sql, f"__o{len(outputs)}", quoted=True))
+                outputs.append(Output("value", name, False, group))
         for projected in (False, True) if scale is not None else (False,):
             self._scale = exp.Literal.number(f"{scale:f}") if projected else None
             for out, node, kind in self._wanted():

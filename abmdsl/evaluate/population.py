@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -68,6 +69,12 @@ def groups(playbook: Playbook) -> list[str]:
     return [*GROUPS, *(t.name for t in playbook.tiers if t.name not in GROUPS)]
 
 
+def cluster_group(value: str) -> str:
+    """The group of one cluster's accounts, for a breakdown by cluster (not a playbook name:
+    a playbook cannot write ``=``)."""
+    return f"cluster={value}"
+
+
 def programme_tiers(playbook: Playbook) -> list[str]:
     with_cadence = [t.name for t in playbook.tiers if t.cadence]
     return with_cadence or [t.name for t in playbook.tiers if t.when is not None]
@@ -91,10 +98,11 @@ def build(
     tiered: pa.Table,
     datasets: set[str],
     window: Window,
+    extra: Sequence[str] = (),
 ) -> Counts:
     """Create the views of every data set in ``datasets`` (loaded as tables of that name),
-    and count who is where."""
-    views(con, playbook, tiered, datasets, window)
+    also for the groups of ``extra`` (see :func:`cluster_group`), and count who is where."""
+    views(con, playbook, tiered, datasets, window, extra)
     return count(con, playbook, tiered.num_rows, datasets, window)
 
 
@@ -104,6 +112,7 @@ def views(
     tiered: pa.Table,
     datasets: set[str],
     window: Window,
+    extra: Sequence[str] = (),
 ) -> None:
     """Create the views alone: nothing is read until a query reads them.
 
@@ -120,14 +129,15 @@ def views(
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW {ACCOUNTS} AS SELECT *, CASE "
         f"WHEN \"holdout\" THEN 'control' WHEN \"tier\" IN ({inside}) THEN 'programme' "
-        f"ELSE 'outside' END AS __group, \"tier\" AS __tier FROM {TIERED}"
+        f"ELSE 'outside' END AS __group, \"tier\" AS __tier, "
+        f'CAST("cluster" AS VARCHAR) AS __cluster FROM {TIERED}'
     )
-    names = groups(playbook)
+    names = [*groups(playbook), *extra]
     for group in names:
         where = "" if group == "all" else f" WHERE {_member(group)}"
         con.execute(
             f"CREATE OR REPLACE TEMP VIEW {view('accounts', group)} AS "
-            f"SELECT * EXCLUDE (__group, __tier) FROM {ACCOUNTS}{where}"
+            f"SELECT * EXCLUDE (__group, __tier, __cluster) FROM {ACCOUNTS}{where}"
         )
     if "contacts" in datasets:
         _members(con, names, "contacts", key, _contacts_link(playbook))
@@ -281,9 +291,11 @@ def _members(
 
 
 def _member(group: str) -> str:
-    """The condition on ``__group`` and ``__tier`` that an account of ``group`` meets."""
+    """The condition on ``__group``, ``__tier`` and ``__cluster`` an account of ``group`` meets."""
     if group in GROUPS:
         return f"__group = {_lit(group)}"
+    if group.startswith("cluster="):
+        return f"(__cluster = {_lit(group.removeprefix('cluster='))} AND __group <> 'control')"
     return f"(__tier = {_lit(group)} AND __group <> 'control')"
 
 

@@ -122,12 +122,42 @@ def render(card: Scorecard) -> str:
                 for n, v in card.baselines.items()
             )
         )
+    if card.breakdown:
+        lines.append(_breakdown_table(card))
     lines += _data_lines(card)
     lines.append(headline(card))
     if projecting and card.projected_verdict is not None:
         state = "PASS" if card.projected_verdict else "FAIL"
         lines.append(f"on track for day {card.horizon_days}, at the rate so far: {state}")
     return "\n".join(lines) + "\n"
+
+
+def _breakdown_table(card: Scorecard) -> str:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"by {card.by}", title_justify="left")
+    table.add_column("KPI")
+    for part in card.breakdown:
+        table.add_column(f"{part.label} ({part.accounts})", justify="right")
+    kinds = {r.name: r.kind for r in card.kpis}
+    for name, kind in kinds.items():
+        cells = [shown(part.values.get(name), kind, card.currency) for part in card.breakdown]
+        table.add_row(name, *cells)
+    out = StringIO()
+    Console(file=out, width=120, color_system=None).print(table)
+    return out.getvalue().rstrip("\n")
+
+
+def _breakdown_markdown(card: Scorecard) -> list[str]:
+    if not card.breakdown:
+        return []
+    head = ["KPI", *(f"{p.label} ({p.accounts} accounts)" for p in card.breakdown)]
+    lines = [f"## By {card.by}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in card.kpis:
+        cells = [shown(p.values.get(r.name), r.kind, card.currency) for p in card.breakdown]
+        lines.append("| " + " | ".join([f"`{r.name}`", *cells]) + " |")
+    return [*lines, ""]
 
 
 def _data_lines(card: Scorecard) -> list[str]:
@@ -205,6 +235,19 @@ def as_json(card: Scorecard) -> str:
             "after_window": card.counts.after_window,
             "undated": card.counts.undated,
         },
+        "breakdown": {
+            "by": card.by,
+            "groups": [
+                {
+                    "name": p.label,
+                    "accounts": p.accounts,
+                    "kpis": {n: num(v) for n, v in p.values.items()},
+                }
+                for p in card.breakdown
+            ],
+        }
+        if card.breakdown
+        else None,
         "provenance": card.provenance.as_dict(),
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
@@ -226,6 +269,7 @@ def as_markdown(card: Scorecard) -> str:
         cells.append(", ".join(card.goal_titles.get(g) or g for g in r.goals) or "-")
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     lines.append("")
+    lines += _breakdown_markdown(card)
     lines += [line.replace("note: ", "- ") for line in _data_lines(card)]
     lines.append("")
     return "\n".join(lines)

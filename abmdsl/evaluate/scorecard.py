@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,15 @@ class KpiResult:
 
 
 @dataclass(frozen=True)
+class Part:
+    """One group of a breakdown: its name, its accounts, and every KPI's value in it."""
+
+    label: str
+    accounts: int
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Scorecard:
     title: str
     currency: str
@@ -71,6 +80,8 @@ class Scorecard:
     projected_verdict: bool | None = None
     goal_titles: dict[str, str | None] = field(default_factory=dict)
     baseline_kinds: dict[str, str] = field(default_factory=dict)
+    by: str | None = None  # tier, cluster or group: what `breakdown` splits the KPIs by
+    breakdown: tuple[Part, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -86,11 +97,13 @@ def evaluate_playbook(
     as_of: dt.date | None = None,
     date_field: str | None = None,
     scores: Path | None = None,
+    by: str | None = None,
 ) -> Scorecard:
     """Measure and judge the pilot; raises DataError for bad data, EvaluateError otherwise.
 
     With ``scores``, also write every account's engagement scores there (CSV, Parquet or
-    JSON; :class:`~abmdsl.files.OutputError` when it cannot be written).
+    JSON; :class:`~abmdsl.files.OutputError` when it cannot be written). With ``by``
+    (``tier``, ``cluster`` or ``group``), also every KPI's value in each of them.
     """
     from ..data import load_dataset
 
@@ -103,8 +116,11 @@ def evaluate_playbook(
         con, activities, "activities", playbook.fields["activities"], "activities"
     )
     datasets = {"activities"} | ({"contacts"} if contacts is not None else set())
+    columns = _breakdown(playbook, run.table, by)
     try:
-        counts = population.build(con, playbook, run.table, datasets, window)
+        counts = population.build(
+            con, playbook, run.table, datasets, window, [g for g, _ in columns]
+        )
     except PopulationError as exc:
         raise EvaluateError(str(exc)) from exc
     scale, elapsed = _projection(playbook, as_of)
@@ -124,7 +140,7 @@ def evaluate_playbook(
     )
     data_hash = hashlib.sha256((run.provenance.data_sha256 + report.sha256).encode()).hexdigest()
     try:
-        measured = compiler.compile(scale)
+        measured = compiler.compile(scale, [g for g, _ in columns])
         (row,) = con.sql(measured.query.sql("duckdb")).fetchall()
         if scores is not None:
             table = con.sql(_scores_sql(playbook, window, contacts is not None)).to_arrow_table()
@@ -133,7 +149,7 @@ def evaluate_playbook(
     except Unsupported as exc:
         raise EvaluateError(f"cannot measure this playbook: {exc}") from exc
     values = dict(zip(measured.outputs, row, strict=True))
-    return _scorecard(
+    card = _scorecard(
         playbook,
         values,
         window,
@@ -142,6 +158,46 @@ def evaluate_playbook(
         counts,
         Provenance(playbook_hash(sources), data_hash),
     )
+    sizes = (
+        [counts.accounts[g] for g, _ in columns]
+        if by == "group"
+        else _accounts(run.table, by, columns)
+    )
+    parts = tuple(
+        Part(label, size, {n: _exact(values[Output("value", n, False, g)]) for n in playbook.kpis})
+        for (g, label), size in zip(columns, sizes, strict=True)
+    )
+    return replace(card, by=by, breakdown=parts)
+
+
+def _exact(value: object) -> Any:
+    return value if value is None or isinstance(value, dt.date) else Decimal(str(value))
+
+
+def _breakdown(playbook: Playbook, tiered: Any, by: str | None) -> list[tuple[str, str]]:
+    """The groups of a breakdown, each as (the group KPIs are measured on, its label)."""
+    if by is None:
+        return []
+    if by == "tier":
+        return [(t.name, t.name) for t in playbook.tiers]
+    if by == "group":
+        return [(g, g) for g in ("programme", "control", "outside")]
+    values = sorted({str(v) for v in tiered.column("cluster").to_pylist() if v is not None})
+    return [(population.cluster_group(v), v) for v in values]
+
+
+def _accounts(tiered: Any, by: str | None, columns: list[tuple[str, str]]) -> list[int]:
+    """Accounts of each tier or cluster, the holdout apart (as the KPIs count them)."""
+    import pyarrow.compute as pc
+
+    if by is None:
+        return []
+    kept = pc.invert(pc.fill_null(tiered.column("holdout"), False))
+    field = "tier" if by == "tier" else "cluster"
+    column = pc.cast(tiered.column(field), "string")
+    return [
+        int(pc.sum(pc.and_(kept, pc.equal(column, label))).as_py() or 0) for _, label in columns
+    ]
 
 
 def _scores_sql(playbook: Playbook, window: Window, with_contacts: bool) -> str:

@@ -266,3 +266,35 @@ class _nothing:
 
     def __exit__(self, *exc: object) -> None:
         return None
+
+
+@pytest.mark.parametrize("by", ["tier", "cluster", "group"])
+def test_a_breakdown_splits_every_kpi(by: str, tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    out = tmp_path / "card.json"
+    args = ["evaluate", str(root / "playbooks" / "pharma_pilot.abm")]
+    args += ["--accounts", str(root / "playbooks" / "data" / "accounts.csv")]
+    args += ["--activities", str(root / "playbooks" / "data" / "activities.csv")]
+    assert main([*args, "--by", by, "-o", str(out)]) == 1
+    data = json.loads(out.read_text())
+    groups = {g["name"]: g for g in data["breakdown"]["groups"]}
+    whole = {k["name"]: Decimal(k["value"]) for k in data["kpis"] if k["value"] is not None}
+    counts = data["counts"]["accounts"]
+    if by == "group":
+        assert list(groups) == ["programme", "control", "outside"]
+        assert {n: Decimal(v) for n, v in groups["programme"]["kpis"].items() if v} == whole
+        assert [g["accounts"] for g in groups.values()] == [
+            counts["programme"],
+            counts["control"],
+            counts["outside"],
+        ]
+    elif by == "tier":
+        assert list(groups) == ["tailored", "cluster", "bulk"]
+        # Counts add up over the programme's tiers; the holdout is in none of them.
+        programme = [groups["tailored"], groups["cluster"]]
+        assert sum(Decimal(g["kpis"]["pipeline"]) for g in programme) == whole["pipeline"]
+        assert sum(g["accounts"] for g in programme) == counts["programme"]
+    else:
+        assert set(groups) == {"it_services", "pharma", "retail"}
+        total = sum(Decimal(g["kpis"]["tender_invitations"]) for g in groups.values())
+        assert total == whole["tender_invitations"]  # every invitation is in the cluster tier
