@@ -9,6 +9,8 @@ Usage::
     .venv/bin/python bench/run.py --tiering --sizes 1000000   # only at 1M accounts
     .venv/bin/python bench/run.py --evaluate # only the evaluation benchmark (1M and 10M)
     .venv/bin/python bench/run.py --evaluate --quick          # its small smoke run
+    .venv/bin/python bench/run.py --schedule # only the schedule benchmark (~1M touches)
+    .venv/bin/python bench/run.py --schedule --quick          # its small smoke run
 
 What is measured (see docs/performance.md for why):
 
@@ -20,7 +22,9 @@ What is measured (see docs/performance.md for why):
 * tiering generated accounts read from Parquet with the seed pilot, against a hand-written
   DuckDB query and Polars pipeline and the reference evaluator (see ``tiering.py``);
 * the seed pilot's KPIs over generated activities read from Parquet, against a hand-written
-  DuckDB query (see ``evaluate.py``).
+  DuckDB query (see ``evaluate.py``);
+* `abm schedule` of 10,000 accounts × 8 contacts × a 12-step cadence, against a hand-written
+  DuckDB expansion (see ``schedule.py``).
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import evaluate
+import schedule
 import tiering
 from generate import realistic_playbook
 
@@ -56,6 +61,8 @@ TIERING_SIZES = (1_000_000, 10_000_000)
 TIERING_RUNS = {1_000_000: 5, 10_000_000: 3}  # best of; other sizes get 3
 EVALUATE_START, EVALUATE_END = "<!-- bench:evaluate:start -->", "<!-- bench:evaluate:end -->"
 EVALUATE_RUNS = {1_000_000: 5, 10_000_000: 3}  # best of; other sizes get 3
+SCHEDULE_START, SCHEDULE_END = "<!-- bench:schedule:start -->", "<!-- bench:schedule:end -->"
+SCHEDULE_RUNS = 3  # best of
 RATIO_GOAL, COMPILE_GOAL, STARTUP_GOAL = 2.0, 1.0, 0.3
 
 
@@ -281,6 +288,22 @@ def evaluate_benchmark(sizes: list[int], quick: bool, doc: Path | None) -> list[
     return [evaluate.LABELS[n] for n in ("abmdsl",) if not evaluate.goal_met(results, n)]
 
 
+def schedule_benchmark(quick: bool, doc: Path | None) -> list[str]:
+    """The schedule figures (see schedule.py); returns the goals missed."""
+    if quick:
+        with tempfile.TemporaryDirectory(prefix="abm-bench-") as scratch:
+            results = schedule.quick(Path(scratch))
+    else:
+        results = schedule.run_benchmark(runs=SCHEDULE_RUNS)
+    figures = schedule.table(results, machine())
+    print(figures)
+    if doc is not None:
+        write_doc(figures, doc, SCHEDULE_START, SCHEDULE_END)
+    if quick:  # a tiny market: the time says nothing
+        return []
+    return [] if schedule.goal_met(results) else [schedule.LABELS["abmdsl"]]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--quick", action="store_true", help="a small smoke run; writes nothing")
@@ -288,6 +311,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     options.add_argument("--tiering", action="store_true", help="only the tiering benchmark")
     options.add_argument(
         "--evaluate", action="store_true", help="only the evaluation benchmark (abm evaluate)"
+    )
+    options.add_argument(
+        "--schedule", action="store_true", help="only the schedule benchmark (abm schedule)"
     )
     options.add_argument(
         "--sizes",
@@ -299,7 +325,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     doc = None if args.quick else args.doc
     missed = []
     sizes = [int(n.replace("_", "")) for n in args.sizes.split(",")]
-    if args.evaluate:
+    if args.schedule:
+        missed += schedule_benchmark(args.quick, doc)
+    elif args.evaluate:
         missed += evaluate_benchmark(sizes, args.quick, doc)
     else:
         if not args.tiering:
@@ -310,6 +338,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.tiering and not args.quick:
             print()
             missed += evaluate_benchmark(sizes, False, doc)
+            print()
+            missed += schedule_benchmark(False, doc)
     if doc is not None:
         print(f"\nwritten to {doc}", file=sys.stderr)
     if missed:  # a figure, not a failure: machines differ; the doc says what to do

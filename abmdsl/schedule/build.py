@@ -120,7 +120,12 @@ def build_schedule(
     if cadenced_tiers(playbook):  # then contacts were given (see _check)
         columns = ContactColumns.of(playbook)
         touches, settle = expand.touches(
-            con, playbook, columns, start, lambda n: calendar.business_days(origin, n)
+            con,
+            playbook,
+            columns,
+            start,
+            lambda n: calendar.business_days(origin, n),
+            keep=stops is not None,  # the stop and pause rules mark the dated touches
         )
         gaps = expand.gaps(con, playbook, columns)
         if stops is not None:

@@ -13,7 +13,7 @@ each goes on the first day, from its own, that still has room. That queue is com
 window functions, not a loop: with ``A(d)`` the role's touches due by day ``d`` and ``L`` its
 limit, the backlog after day ``d`` is ``W(d) − min(0, min W(e) for e ≤ d)`` where
 ``W(d) = A(d) − L·d``; the touches done by day ``d`` are ``S(d) = A(d) − backlog(d)``; and the
-``k``-th touch in the queue (from 0) is done on the first day with ``S(d) > k`` (an ASOF join).
+``k``-th touch in the queue (from 0) is done on the first day with ``S(d) > k``.
 """
 
 from __future__ import annotations
@@ -50,32 +50,56 @@ def daily_limits(playbook: Playbook) -> dict[str, int]:
     return {r: c.touches_per_day for r, c in capacity.items() if c.touches_per_day is not None}
 
 
-def spill_sql(source: str) -> str:
+WITHIN_DAY = "r.tier_ord, r.account, r.contact, r.contact_row, r.cadence, r.touch"
+"""A role's queue takes touches by day, then in this order (columns of the source as ``r``):
+the tier's place, the account, the contact (then the cadence and the touch number)."""
+
+
+def spill_sql(source: str, within_day: str = WITHIN_DAY, limits: str = LIMITS) -> str:
     """A query over ``source`` giving its rows with ``slot`` moved within the daily limits
-    (registered as :data:`LIMITS`) and ``moved``: by how many business days."""
-    order = "r.slot, r.tier_ord, r.account, r.contact, r.contact_row, r.cadence, r.touch"
+    (registered as ``limits``, :data:`LIMITS` unless another table holds them with the same
+    columns) and ``moved``: by how many business days.
+
+    ``within_day``: the order of a role's touches due on one day (see :data:`WITHIN_DAY`); a
+    source that numbers its touches in that order beforehand may pass that number instead,
+    which sorts faster.
+    """
+    # A touch's place in its role's queue is the number of the role's touches due on earlier
+    # days plus its place among those due on its own: numbering within each role and day
+    # sorts many small groups rather than each role's whole queue. The k-th touch goes on the
+    # first day whose served count exceeds k: the days' served counts cut 0, 1, 2, … into
+    # runs, one per day, and each k is looked up in its run with an equality join (an ASOF
+    # join on `k < served` gives the same, more slowly).
     return (
-        "WITH spill_ranked AS (SELECT r.*, l.per_day AS cap, "
-        f"row_number() OVER (PARTITION BY r.owner ORDER BY {order}) - 1 AS k "
-        f"FROM {source} r JOIN {LIMITS} l ON l.role = r.owner), "
+        "WITH spill_in AS (SELECT r.*, l.per_day AS cap, "
+        f"row_number() OVER (PARTITION BY r.owner, r.slot ORDER BY {within_day}) - 1 AS k_day "
+        f"FROM {source} r JOIN {limits} l ON l.role = r.owner), "
+        "spill_due AS (SELECT owner, slot, count(*) AS n FROM spill_in GROUP BY ALL), "
+        "spill_before AS (SELECT owner, slot, "
+        "sum(n) OVER (PARTITION BY owner ORDER BY slot) - n AS before FROM spill_due), "
+        "spill_ranked AS (SELECT i.* EXCLUDE (k_day), b.before + i.k_day AS k "
+        "FROM spill_in i JOIN spill_before b ON b.owner = i.owner AND b.slot = i.slot), "
         "spill_bounds AS (SELECT owner, any_value(cap) AS cap, "
         "max(slot) + CAST(ceil(count(*) / any_value(cap)) AS BIGINT) AS last "
-        "FROM spill_ranked GROUP BY owner), "
+        "FROM spill_in GROUP BY owner), "
         "spill_grid AS (SELECT owner, cap, unnest(generate_series(1, last)) AS slot "
         "FROM spill_bounds), "
-        "spill_due AS (SELECT owner, slot, count(*) AS n FROM spill_ranked GROUP BY ALL), "
         "spill_flow AS (SELECT g.owner, g.slot, sum(coalesce(d.n, 0)) OVER w AS arrived, "
         "sum(coalesce(d.n, 0)) OVER w - g.cap * g.slot AS excess "
         "FROM spill_grid g LEFT JOIN spill_due d ON d.owner = g.owner AND d.slot = g.slot "
         "WINDOW w AS (PARTITION BY g.owner ORDER BY g.slot)), "
         "spill_done AS (SELECT owner, slot, arrived - (excess - least(0, min(excess) OVER "
         "(PARTITION BY owner ORDER BY slot))) AS served FROM spill_flow), "
-        "spill_firsts AS (SELECT owner, served, min(slot) AS slot FROM spill_done GROUP BY ALL) "
+        "spill_firsts AS (SELECT owner, served, min(slot) AS slot FROM spill_done GROUP BY ALL), "
+        "spill_runs AS (SELECT owner, slot, CAST(coalesce(lag(served) OVER "
+        "(PARTITION BY owner ORDER BY served), 0) AS BIGINT) AS low, "
+        "CAST(served AS BIGINT) AS high FROM spill_firsts), "
+        "spill_slots AS (SELECT owner, slot, unnest(range(low, high)) AS k FROM spill_runs) "
         "SELECT q.* EXCLUDE (cap, k, slot, moved), f.slot, "
         "CAST(q.moved + f.slot - q.slot AS INTEGER) AS moved "
-        "FROM spill_ranked q ASOF JOIN spill_firsts f ON q.owner = f.owner AND q.k < f.served "
+        "FROM spill_ranked q JOIN spill_slots f ON f.owner = q.owner AND f.k = q.k "
         "UNION ALL BY NAME "
-        f"SELECT * FROM {source} WHERE owner IS NULL OR owner NOT IN (SELECT role FROM {LIMITS})"
+        f"SELECT * FROM {source} WHERE owner IS NULL OR owner NOT IN (SELECT role FROM {limits})"
     )
 
 

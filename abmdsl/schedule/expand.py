@@ -1,4 +1,4 @@
-"""Cadence expansion: tiered accounts × contacts × steps → dated touches, in one DuckDB query.
+"""Cadence expansion: tiered accounts × contacts × steps → dated touches, in DuckDB queries.
 
 Input: a connection holding the tiered accounts (registered as :data:`TIERED`) and the
 loaded ``contacts`` table, the playbook, and the business days of the cadences
@@ -42,8 +42,11 @@ TIERED, STEPS, TIER_CADENCE, DAYS, TARGETS = (
 ARM_HASH = f"substr(md5('{holdout_salt(None)}' || p.contact), 1, 8)"
 """A/B variants split contacts as the holdout splits accounts: md5 of the seed and the key,
 its first 8 hex digits compared as text with each variant's cumulative bound."""
+PERSONS = "schedule_persons"
+"""The contacts in the programme with their accounts, numbered (``person``) in queue order."""
 DUE = "schedule_due"
-"""Touches on their cadence days, before the re-contact windows and daily limits move them."""
+"""Touches on their cadence days, before the re-contact windows and daily limits move them:
+their number (``seq``) and what the windows and limits read, not their texts."""
 DATED = "schedule_dated"
 """The touches with their dates, before sorting: what the stop and pause rules mark."""
 TOUCH_ORDER = "date, account, touch, contact, contact_row"
@@ -148,6 +151,7 @@ def _steps_table(steps: list[tuple[str, StepIR]]) -> pa.Table:
             "day": pa.array([s.day for _, s in steps], pa.int32()),
             "channel": pa.array([s.channel for _, s in steps], pa.string()),
             "audience": pa.array([list(s.audience) for _, s in steps], pa.list_(pa.string())),
+            "audience_text": pa.array([", ".join(s.audience) for _, s in steps], pa.string()),
             "action": pa.array([s.note or _default_action(s) for _, s in steps], pa.string()),
             "refers_to": pa.array([s.refers_to for _, s in steps], pa.int32()),
             "owner": pa.array([s.owner for _, s in steps], pa.string()),
@@ -209,42 +213,66 @@ def touches(
     columns: ContactColumns,
     start: dt.date,
     days: Callable[[int], list[dt.date]],
+    keep: bool = True,
 ) -> tuple[pa.Table, Settling]:
     """Every touch: one row per account × contact × step, sorted by date, account, touch;
     and how the re-contact windows and daily limits settled (see :mod:`.settle`).
 
     ``days(n)`` gives the first ``n`` business days of the cadences: a role's daily limit may
-    move touches past the longest cadence's last day.
+    move touches past the longest cadence's last day. ``keep``: also keep the dated touches
+    as the table :data:`DATED`, which the stop and pause rules mark afterwards.
     """
-    shown = "".join(f", p.{ident(CONTACT_PREFIX + f)}" for f in columns.shown)
+    # The contacts in the programme, each with its account, numbered in the order of a role's
+    # queue after the day: tier, account, contact key and row (tens of thousands of rows to
+    # sort, not a million touches). A touch is then `seq`, its contact's number times `width`
+    # plus its touch number: an account runs its tier's one cadence, so the cadence never
+    # breaks a tie, and a cadence numbers its touches once each, in order. The touches the
+    # window and the limits move carry only that number and what the rules read; their texts
+    # are joined on once they are dated, from this table and the steps.
+    width = 1 + max((s.touch for c in playbook.cadences.values() for s in c.steps), default=0)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {PERSONS} AS "
+        + _ctes(playbook, columns)
+        + "SELECT a.*, p.* EXCLUDE (account), row_number() OVER "
+        "(ORDER BY a.tier_ord, a.account, p.contact, p.contact_row) AS person "
+        "FROM treated a JOIN people p ON p.account = a.account"
+    )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {DUE} AS "
-        + _ctes(playbook, columns)
-        + "SELECT CAST(s.day + a.day_offset AS BIGINT) AS slot, 0 AS moved, "
-        "s.day AS cadence_day, a.account, a.tier, "
-        f"a.tier_ord, a.cluster, p.contact{shown}, p.contact_row, a.cadence, s.touch, "
-        "s.channel, array_to_string(s.audience, ', ') AS audience, "
-        "coalesce(s.variant_notes[arm], s.action) AS action, s.refers_to, s.owner, "
-        f"s.variant_names[arm] AS variant FROM treated a JOIN {STEPS} s ON s.cadence = a.cadence "
-        "JOIN people p ON p.account = a.account AND list_has_any(p.tags, s.audience), "
-        f"LATERAL (SELECT list_position(list_transform(s.variant_upto, lambda x: {ARM_HASH} < x), "
-        "true) AS arm)"
+        f"SELECT p.person * {width} + s.touch AS seq, "
+        "CAST(s.day + p.day_offset AS BIGINT) AS slot, 0 AS moved, s.day AS cadence_day, "
+        f"s.touch, s.owner, p.cadence, p.contact_row FROM {PERSONS} p JOIN {STEPS} s "
+        "ON s.cadence = p.cadence AND list_has_any(p.tags, s.audience)"
     )
     source, settling = settle(con, playbook, DUE)
     ((last,),) = con.sql(f"SELECT coalesce(max(slot), 1) FROM {source}").fetchall()
     register_days(con, days(int(last)))
-    shown = "".join(f", t.{ident(CONTACT_PREFIX + f)}" for f in columns.shown)
-    # kept as a table (with `contact_row`, which tells apart two rows of one contact key) so
-    # that the stop and pause rules can mark these very rows afterwards
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {DATED} AS "
-        "SELECT d.date, CAST(date_diff('day', $start, d.date) // 7 + 1 AS INTEGER) AS week, "
-        "t.cadence_day, t.account, t.tier, t.cluster, t.contact"
-        f"{shown}, t.cadence, t.touch, t.channel, t.audience, t.action, t.refers_to, t.owner, "
-        f"t.variant, t.moved, t.contact_row FROM {source} t JOIN {DAYS} d ON d.day = t.slot",
-        {"start": start},
+    shown = "".join(f", p.{ident(CONTACT_PREFIX + f)}" for f in columns.shown)
+    # Only the columns the output needs go through the joins: gathering a list column (the
+    # contact's tags, a step's audience or variants) for each of a million rows costs more
+    # than the rest of the row. Without A/B steps no touch has a variant, so the contact's
+    # hash is not computed.
+    if any(s.variants for c in playbook.cadences.values() for s in c.steps):
+        arm = f"list_position(list_transform(s.variant_upto, lambda x: {ARM_HASH} < x), true)"
+        action, variant = f"coalesce(s.variant_notes[{arm}], s.action)", f"s.variant_names[{arm}]"
+    else:
+        action, variant = "s.action", "CAST(NULL AS VARCHAR)"
+    first = f"DATE '{start.isoformat()}'"
+    dated = (
+        f"SELECT d.date, CAST(date_diff('day', {first}, d.date) // 7 + 1 AS INTEGER) AS week, "
+        "s.day AS cadence_day, p.account, p.tier, p.cluster, p.contact"
+        f"{shown}, p.cadence, s.touch, s.channel, s.audience_text AS audience, "
+        f"{action} AS action, s.refers_to, s.owner, {variant} AS variant, m.moved, "
+        f"p.contact_row FROM {source} m JOIN {PERSONS} p ON p.person = m.seq // {width} "
+        f"JOIN {STEPS} s ON s.cadence = p.cadence AND s.touch = m.seq % {width} "
+        f"JOIN {DAYS} d ON d.day = m.slot"
     )
-    sql = f"SELECT * EXCLUDE (contact_row) FROM {DATED} ORDER BY {TOUCH_ORDER}"
+    if keep:  # with `contact_row`, which tells apart two rows of one contact key
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {DATED} AS {dated}")
+        dated = DATED
+    else:  # read once: writing a million wide rows to a table first costs more than the joins
+        dated = f"({dated})"
+    sql = f"SELECT * EXCLUDE (contact_row) FROM {dated} ORDER BY {TOUCH_ORDER}"
     return con.sql(sql).to_arrow_table(), settling
 
 
@@ -255,21 +283,26 @@ def gaps(con: duckdb.DuckDBPyConnection, playbook: Playbook, columns: ContactCol
     ``missing`` (the targeted values nobody holds, in the cadence's order) and ``lost_touches``
     (the steps that reach nobody at the account).
     """
+    # Nobody at an account holds a value exactly when the values all its contacts hold do not
+    # include it: one set per account, rather than a search of its contacts per value and step
     sql = _ctes(playbook, columns) + (
-        ", missing AS (SELECT a.account, list(t.target ORDER BY t.ord) AS missing "
+        ", held AS (SELECT account, count(*) AS contacts, "
+        "list_distinct(flatten(list(tags))) AS tags FROM people GROUP BY account), "
+        "missing AS (SELECT a.account, list(t.target ORDER BY t.ord) AS missing "
         f"FROM treated a JOIN {TARGETS} t ON t.cadence = a.cadence "
-        "WHERE NOT EXISTS (SELECT 1 FROM people p WHERE p.account = a.account "
-        "AND list_contains(p.tags, t.target)) GROUP BY a.account), "
+        "LEFT JOIN held h ON h.account = a.account "
+        "WHERE NOT list_contains(coalesce(h.tags, []::VARCHAR[]), t.target) "
+        "GROUP BY a.account), "
         "lost AS (SELECT a.account, list(s.touch ORDER BY s.touch) AS lost_touches "
         f"FROM treated a JOIN {STEPS} s ON s.cadence = a.cadence "
-        "WHERE NOT EXISTS (SELECT 1 FROM people p WHERE p.account = a.account "
-        "AND list_has_any(p.tags, s.audience)) GROUP BY a.account), "
-        "sizes AS (SELECT account, count(*) AS contacts FROM people GROUP BY account) "
-        "SELECT a.account, a.tier, a.cadence, coalesce(z.contacts, 0) AS contacts, m.missing, "
+        "LEFT JOIN held h ON h.account = a.account "
+        "WHERE NOT list_has_any(coalesce(h.tags, []::VARCHAR[]), s.audience) "
+        "GROUP BY a.account) "
+        "SELECT a.account, a.tier, a.cadence, coalesce(h.contacts, 0) AS contacts, m.missing, "
         "coalesce(l.lost_touches, []) AS lost_touches "
         "FROM treated a JOIN missing m ON m.account = a.account "
         "LEFT JOIN lost l ON l.account = a.account "
-        "LEFT JOIN sizes z ON z.account = a.account ORDER BY a.account"
+        "LEFT JOIN held h ON h.account = a.account ORDER BY a.account"
     )
     return con.sql(sql).to_arrow_table()
 

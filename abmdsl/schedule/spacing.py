@@ -47,18 +47,37 @@ def register_windows(con: duckdb.DuckDBPyConnection, gaps: dict[str, int]) -> No
     )
 
 
-def spaced_sql(source: str) -> str:
+CONTACT = "account, contact, contact_row"
+"""The columns that tell one contact's touches from another's."""
+
+
+def spaced_sql(
+    source: str, contact: str = CONTACT, numbered: bool = False, windows: str = WINDOWS
+) -> str:
     """A query over ``source`` with each contact's touches spread to the cadence's window
-    (registered as :data:`WINDOWS`); ``moved`` grows by the days a touch was moved."""
-    contact = "PARTITION BY account, contact, contact_row"
+    (registered as ``windows``, :data:`WINDOWS` unless another table holds them with the
+    same columns); ``moved`` grows by the days a touch was moved.
+
+    ``contact``: columns of ``source`` that tell contacts apart (see :data:`CONTACT`).
+    ``numbered``: ``source`` has a column ``i`` already numbering each contact's touches
+    from 0 in the cadence's order (cadence day, then touch number), which is kept; otherwise
+    they are numbered here. The order never changes from one pass to the next, so a caller
+    that spaces the same touches again and again numbers them once.
+    """
+    partition = f"PARTITION BY {contact}"
+    number = (
+        ""
+        if numbered
+        else f", row_number() OVER ({partition} ORDER BY t.cadence_day, t.touch) - 1 AS i"
+    )
+    dropped = "gap, spaced, slot, moved" if numbered else "gap, i, spaced, slot, moved"
     return (
-        "WITH spaced_in AS (SELECT t.*, g.gap, "
-        f"row_number() OVER ({contact} ORDER BY t.cadence_day, t.touch) - 1 AS i "
-        f"FROM {source} t JOIN {WINDOWS} g ON g.cadence = t.cadence), "
+        f"WITH spaced_in AS (SELECT t.*, g.gap{number} "
+        f"FROM {source} t JOIN {windows} g ON g.cadence = t.cadence), "
         "spaced_out AS (SELECT *, gap * i + max(slot - gap * i) OVER "
-        f"({contact} ORDER BY i ROWS UNBOUNDED PRECEDING) AS spaced FROM spaced_in) "
-        "SELECT * EXCLUDE (gap, i, spaced, slot, moved), CAST(spaced AS BIGINT) AS slot, "
+        f"({partition} ORDER BY i ROWS UNBOUNDED PRECEDING) AS spaced FROM spaced_in) "
+        f"SELECT * EXCLUDE ({dropped}), CAST(spaced AS BIGINT) AS slot, "
         "CAST(moved + spaced - slot AS INTEGER) AS moved FROM spaced_out "
         "UNION ALL BY NAME "
-        f"SELECT * FROM {source} WHERE cadence NOT IN (SELECT cadence FROM {WINDOWS})"
+        f"SELECT * FROM {source} WHERE cadence NOT IN (SELECT cadence FROM {windows})"
     )
