@@ -323,9 +323,11 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_evaluate import add_evaluate_command
     from .cli_init import add_init_command
     from .cli_schedule import add_schedule_command
+    from .cli_simulate import add_simulate_command
 
     add_schedule_command(sub)
     add_evaluate_command(sub)
+    add_simulate_command(sub)
     add_init_command(sub)
 
     parse = sub.add_parser("parse", help="print the syntax tree of a playbook as JSON")

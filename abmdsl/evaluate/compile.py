@@ -97,9 +97,23 @@ class Output:
 
 
 @dataclass(frozen=True)
+class Partition:
+    """Measure every KPI once per value of ``column`` (a simulation's run, say).
+
+    Every table the compiler reads must hold ``column``; ``values`` is a table holding each
+    value once, so that a value whose rows are all missing from a data set still gets its
+    row, with what the KPIs give over no rows.
+    """
+
+    column: str
+    values: str
+
+
+@dataclass(frozen=True)
 class Measured:
     query: exp.Select
-    outputs: tuple[Output, ...]  # in the order of the query's columns
+    outputs: tuple[Output, ...]  # in the order of the query's columns (after the partition's)
+    partition: str | None = None  # the first column when measured per partition, by it
 
 
 class KpiCompiler:
@@ -127,12 +141,26 @@ class KpiCompiler:
         self._ids = itertools.count()
         self._scale: exp.Expression | None = None
         self._memo: dict[tuple[str, str, bool], exp.Expression] = {}
+        self._partition: Partition | None = None
 
     # ------------------------------------------------------------------ the whole query
-    def compile(self, scale: Decimal | None = None, breakdown: Sequence[str] = ()) -> Measured:
+    def compile(
+        self,
+        scale: Decimal | None = None,
+        breakdown: Sequence[str] = (),
+        partition: Partition | None = None,
+    ) -> Measured:
         """Every KPI's value and thresholds and every baseline's value; with ``scale``, also
         each projected to the horizon (additive aggregates of dated data multiplied by it);
-        and every KPI's value in each group of ``breakdown`` (each tier, say)."""
+        and every KPI's value in each group of ``breakdown`` (each tier, say).
+
+        With ``partition``, one row per value of its column, that value first: every scan
+        and nested aggregate is grouped by it, so each row is what the query without a
+        partition gives on that value's rows alone.
+        """
+        if partition is not None and self._scored:
+            raise Unsupported("engagement scores cannot yet be measured per partition")
+        self._partition = partition
         outputs: list[Output] = []
         columns: list[exp.Expression] = []
         for group in breakdown:
@@ -151,7 +179,9 @@ class KpiCompiler:
                 columns.append(exp.alias_(sql, f"__o{len(outputs)}", quoted=True))
                 outputs.append(out)
         self._scale = None
-        return Measured(self._select(columns), tuple(outputs))
+        return Measured(
+            self._select(columns), tuple(outputs), partition.column if partition else None
+        )
 
     def _wanted(self) -> Iterator[tuple[Output, ast.Expr, str]]:
         for name, baseline in self.playbook.baselines.items():
@@ -167,6 +197,8 @@ class KpiCompiler:
                 yield Output("warn", name), kpi.warn, kpi.kind
 
     def _select(self, columns: list[exp.Expression]) -> exp.Select:
+        if self._partition is not None:
+            return self._partitioned(columns, self._partition)
         select = exp.select(*columns)
         scans = list(self._scans.values())
         for n, scan in enumerate(scans):
@@ -177,6 +209,32 @@ class KpiCompiler:
             table = exp.to_table(scan.alias)
             select = select.from_(table) if n == 0 else select.join(table, join_type="CROSS")
         return self._shared(select)
+
+    def _partitioned(self, columns: list[exp.Expression], partition: Partition) -> exp.Select:
+        """Each scan grouped by the partition, left-joined to the table of its values: a
+        value without rows in a scan reads as missing there, which :meth:`_top` turns into
+        what its aggregate gives over no rows."""
+        key, runs = partition.column, "__partitions"
+        select = exp.select(exp.alias_(column(key, runs), key, quoted=True), *columns)
+        select = select.from_(exp.alias_(exp.to_table(partition.values), runs))
+        for scan in self._scans.values():
+            body = exp.select(exp.alias_(column(key, "r"), key, quoted=True), *scan.columns).from_(
+                exp.alias_(exp.to_table(scan.table), "r")
+            )
+            for source, on in scan.joins:
+                body = body.join(source, on=on, join_type="LEFT")
+            body = body.group_by(column(key, "r"))
+            select = select.with_(scan.alias, as_=body)
+            on = exp.EQ(this=column(key, scan.alias), expression=column(key, runs))
+            select = select.join(exp.to_table(scan.alias), on=on, join_type="LEFT")
+        return self._shared(select.order_by(column(key, runs)))
+
+    def _same_partition(self, inner: str, outer: str | None) -> exp.Expression | None:
+        """``inner.partition = outer.partition``; ``None`` without a partition."""
+        if self._partition is None:
+            return None
+        key = self._partition.column
+        return exp.EQ(this=column(key, inner), expression=column(key, outer))
 
     def tables(self, dataset: str, group: str) -> str:
         """The name one read of a data set's rows of a group goes by, until :meth:`_shared`."""
@@ -266,6 +324,12 @@ class KpiCompiler:
             self._done[key] = (name, scan, node)
         name, scan, node = self._done[key]
         value: exp.Expression = column(name, scan.alias)
+        if self._partition is not None and node.func in ADDITIVE:
+            # A partition without rows in this scan: nothing counted, nothing summed.
+            zero = exp.Literal.number(0)
+            value = exp.Coalesce(
+                this=value, expressions=[decimal(zero) if node.func == "sum" else zero]
+            )
         if self._scale is not None and node.func in ADDITIVE and node.dataset in self.dated:
             value = decimal(exp.Mul(this=decimal(value), expression=self._scale.copy()))
         return value
@@ -367,30 +431,37 @@ class KpiCompiler:
         inner_link, outer_link = link(self.playbook.fields, node.dataset, outer.dataset)
         row = _Row(node.dataset, f"__i{n}", outer.group, [], outer, f"__o{n}")
         value = self._aggregate(node, row)
+        keys = [exp.alias_(column(inner_link, row.alias), "__link", quoted=True)]
+        grouped = [column(inner_link, row.alias)]
+        if self._partition is not None:
+            part = self._partition.column
+            keys.append(exp.alias_(column(part, row.alias), part, quoted=True))
+            grouped.append(column(part, row.alias))
         body = (
-            exp.select(
-                exp.alias_(column(inner_link, row.alias), "__link", quoted=True),
-                exp.alias_(value, "__v", quoted=True),
-            )
+            exp.select(*keys, exp.alias_(value, "__v", quoted=True))
             .from_(exp.alias_(exp.to_table(self.tables(node.dataset, outer.group)), row.alias))
-            .group_by(column(inner_link, row.alias))
+            .group_by(*grouped)
         )
         if row.uses_outer:
             outer_table = exp.to_table(self.tables(outer.dataset, outer.group))
-            body = body.join(
-                exp.alias_(outer_table, row.outer_alias or ""),
-                on=exp.EQ(
-                    this=column(inner_link, row.alias),
-                    expression=column(outer_link, row.outer_alias),
-                ),
+            linked: exp.Expression = exp.EQ(
+                this=column(inner_link, row.alias),
+                expression=column(outer_link, row.outer_alias),
             )
+            same = self._same_partition(row.alias, row.outer_alias)
+            linked = linked if same is None else exp.and_(linked, same)
+            body = body.join(exp.alias_(outer_table, row.outer_alias or ""), on=linked)
         for source, on in row.joins:
             body = body.join(source, on=on, join_type="LEFT")
         alias = f"__n{n}"
+        joined: exp.Expression = exp.EQ(
+            this=column("__link", alias), expression=column(outer_link, outer.alias)
+        )
+        same = self._same_partition(alias, outer.alias)
         outer.joins.append(
             (
                 exp.alias_(exp.Subquery(this=body), alias),
-                exp.EQ(this=column("__link", alias), expression=column(outer_link, outer.alias)),
+                joined if same is None else exp.and_(joined, same),
             )
         )
         result: exp.Expression = column("__v", alias)
@@ -410,6 +481,9 @@ class KpiCompiler:
         )
         for source, on in row.joins:
             body = body.join(source, on=on, join_type="LEFT")
+        same = self._same_partition(row.alias, outer.alias)
+        if same is not None:  # all the rows of the outer row's partition: correlated by it
+            body = body.where(same)
         return exp.Subquery(this=body)
 
 
@@ -452,4 +526,4 @@ def _walk(expr: ast.Expr) -> Iterator[ast.Expr]:
         yield from _walk(child)
 
 
-__all__ = ["DECIMAL", "KpiCompiler", "Measured", "Output", "Tables", "link"]
+__all__ = ["DECIMAL", "KpiCompiler", "Measured", "Output", "Partition", "Tables", "link"]
