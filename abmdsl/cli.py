@@ -320,6 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("-o", "--output", help="write to this file instead of the screen")
     graph.set_defaults(run=cmd_graph)
 
+    from .cli_diff import add_diff_command
     from .cli_evaluate import add_evaluate_command
     from .cli_init import add_init_command
     from .cli_schedule import add_schedule_command
@@ -328,6 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_schedule_command(sub)
     add_evaluate_command(sub)
     add_simulate_command(sub)
+    add_diff_command(sub)
     add_init_command(sub)
 
     parse = sub.add_parser("parse", help="print the syntax tree of a playbook as JSON")

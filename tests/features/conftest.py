@@ -348,3 +348,21 @@ def calendar_touches_and_stages(workspace: Workspace, name: str, count: int, sta
     assert (len(touches), len(plan)) == (count, stages)
     days = {r["date"] for r in _touches(workspace)}
     assert {e.decoded("DTSTART").isoformat() for e in touches} <= days
+
+
+# ---------------------------------------------------------------- reviewing a change (`abm diff`)
+
+
+@given("everything in the workspace is committed to git")
+def committed(workspace: Workspace) -> None:
+    import subprocess
+
+    (workspace.root / ".git").rmdir()  # the stand-in root: a real repository replaces it
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["config", "user.name", "Strategist"],
+        ["config", "user.email", "strategist@example.com"],
+        ["add", "."],
+        ["commit", "-q", "-m", "the playbook as reviewed"],
+    ):
+        subprocess.run(["git", *args], cwd=workspace.root, check=True, capture_output=True)
