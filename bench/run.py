@@ -11,6 +11,8 @@ Usage::
     .venv/bin/python bench/run.py --evaluate --quick          # its small smoke run
     .venv/bin/python bench/run.py --schedule # only the schedule benchmark (~1M touches)
     .venv/bin/python bench/run.py --schedule --quick          # its small smoke run
+    .venv/bin/python bench/run.py --simulate # only the simulation benchmark (abm simulate)
+    .venv/bin/python bench/run.py --simulate --quick          # its small smoke run
 
 What is measured (see docs/performance.md for why):
 
@@ -46,6 +48,7 @@ from pathlib import Path
 
 import evaluate
 import schedule
+import simulate
 import tiering
 from generate import realistic_playbook
 
@@ -63,6 +66,7 @@ EVALUATE_START, EVALUATE_END = "<!-- bench:evaluate:start -->", "<!-- bench:eval
 EVALUATE_RUNS = {1_000_000: 5, 10_000_000: 3}  # best of; other sizes get 3
 SCHEDULE_START, SCHEDULE_END = "<!-- bench:schedule:start -->", "<!-- bench:schedule:end -->"
 SCHEDULE_RUNS = 3  # best of
+SIMULATE_START, SIMULATE_END = "<!-- bench:simulate:start -->", "<!-- bench:simulate:end -->"
 RATIO_GOAL, COMPILE_GOAL, STARTUP_GOAL = 2.0, 1.0, 0.3
 
 
@@ -304,6 +308,22 @@ def schedule_benchmark(quick: bool, doc: Path | None) -> list[str]:
     return [] if schedule.goal_met(results) else [schedule.LABELS["abmdsl"]]
 
 
+def simulate_benchmark(quick: bool, doc: Path | None) -> list[str]:
+    """The simulation figures (see simulate.py); returns the goals missed."""
+    if quick:
+        with tempfile.TemporaryDirectory(prefix="abm-bench-") as scratch:
+            rows = simulate.quick(Path(scratch))
+    else:
+        rows = simulate.run_benchmark()
+    figures = simulate.table(rows, machine())
+    print(figures)
+    if doc is not None:
+        write_doc(figures, doc, SIMULATE_START, SIMULATE_END)
+    if quick:  # a few runs: the time says nothing
+        return []
+    return [] if simulate.goal_met(rows) else [simulate.LABELS["abmdsl"]]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--quick", action="store_true", help="a small smoke run; writes nothing")
@@ -316,6 +336,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--schedule", action="store_true", help="only the schedule benchmark (abm schedule)"
     )
     options.add_argument(
+        "--simulate", action="store_true", help="only the simulation benchmark (abm simulate)"
+    )
+    options.add_argument(
         "--sizes",
         default=",".join(str(n) for n in TIERING_SIZES),
         help="numbers of accounts to tier, or of activities to evaluate, comma-separated "
@@ -325,7 +348,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     doc = None if args.quick else args.doc
     missed = []
     sizes = [int(n.replace("_", "")) for n in args.sizes.split(",")]
-    if args.schedule:
+    if args.simulate:
+        missed += simulate_benchmark(args.quick, doc)
+    elif args.schedule:
         missed += schedule_benchmark(args.quick, doc)
     elif args.evaluate:
         missed += evaluate_benchmark(sizes, args.quick, doc)
@@ -340,6 +365,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             missed += evaluate_benchmark(sizes, False, doc)
             print()
             missed += schedule_benchmark(False, doc)
+            print()
+            missed += simulate_benchmark(False, doc)
     if doc is not None:
         print(f"\nwritten to {doc}", file=sys.stderr)
     if missed:  # a figure, not a failure: machines differ; the doc says what to do

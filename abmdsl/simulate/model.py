@@ -20,8 +20,10 @@ account, contact or touch):
   **after** the first such event (as :mod:`abmdsl.schedule.stops` marks real ones); a touch not
   made costs nothing and draws no reply.
 
-Only the events (replies and what follows) are stored: about one row per reply. The touches
-made are a view over runs × planned touches, which the KPI query streams.
+Only the events (replies and what follows) and each run's last day of each contact are
+stored. The touches made are a view, a join of those last days with the planned touches by
+contact and day range, which the KPI query streams; an account-wide stop is kept once per run
+and account, not copied to each of its contacts.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ ACTIVITIES = "activities"  # the name the KPI views read (see abmdsl.evaluate.po
 RUNS = "__sim_run_ids"
 TOUCHES, PARAMS, MADE, EVENTS = "__sim_touches", "__sim_params", "__sim_made", "__sim_events"
 CONTACTS, CUT = "__sim_contacts", "__sim_cut"  # contacts with their rules; stop days
+LIMIT = "__sim_limit"  # each run's last day of each contact's touches
 TWO_64 = "18446744073709551616.0"
 
 
@@ -212,11 +215,17 @@ def play(con: duckdb.DuckDBPyConnection, playbook: Playbook, m: Model, planned: 
         f"CREATE OR REPLACE TABLE {CONTACTS} AS SELECT DISTINCT a, c"
         f"{''.join(f', __s{i}' for i in range(len(rules)))} FROM {TOUCHES}"
     )
-    ((nc,),) = con.sql(f"SELECT coalesce(max(c), 0) + 1 FROM {TOUCHES}").fetchall()
-    _events(con, m, rules, int(nc))
+    ((nc, na),) = con.sql(
+        f"SELECT coalesce(max(c), 0) + 1, coalesce(max(a), 0) + 1 FROM {TOUCHES}"
+    ).fetchall()
+    cuts = _Cuts(rules, int(nc), int(na))
+    _events(con, m, cuts)
+    # A contact's touches made in a run are those up to its last day: a join on the contact
+    # with a range, whose build side is the planned touches, rather than a probe of the
+    # stops for every one of runs × planned touches.
     con.execute(
-        f"CREATE OR REPLACE VIEW {MADE} AS SELECT r.__run, t.* FROM {RUNS} r "
-        f"CROSS JOIN {TOUCHES} t{_cut_join('r.__run', 't', nc)} WHERE {_made('t')}"
+        f"CREATE OR REPLACE VIEW {MADE} AS SELECT l.__run, t.* FROM {LIMIT} l "
+        f"JOIN {TOUCHES} t ON t.c = l.c AND t.day <= l.last"
     )
     con.execute(
         f"CREATE OR REPLACE VIEW {ACTIVITIES} AS "
@@ -229,22 +238,15 @@ def play(con: duckdb.DuckDBPyConnection, playbook: Playbook, m: Model, planned: 
 
 
 def costs(con: duckdb.DuckDBPyConnection, m: Model, accounts: int) -> list[Decimal]:
-    """Each run's spend: its touches made, plus the per-account and one-off costs.
-
-    The touches made are every planned one but those after their contact stopped: the
-    planned cost less, for each stop, the cost of that contact's later touches. That reads
-    the stops (one row per contact that stops) rather than runs × touches again.
-    """
-    ((planned,),) = con.sql(f"SELECT coalesce(sum(cost), 0) FROM {TOUCHES}").fetchall()
-    held = dict(
+    """Each run's spend: its touches made, plus the per-account and one-off costs."""
+    made = dict(
         con.sql(
-            f"SELECT x.__run, sum(list_sum([i.cost FOR i IN l.items IF i.day > x.day])) "
-            f"FROM {CUT} x JOIN (SELECT c, list({{'day': day, 'cost': cost}}) AS items "
-            f"FROM {TOUCHES} WHERE cost IS NOT NULL GROUP BY c) l ON l.c = x.c GROUP BY x.__run"
+            f"SELECT l.__run, sum(t.cost) FROM {LIMIT} l JOIN {TOUCHES} t "
+            f"ON t.c = l.c AND t.day <= l.last WHERE t.cost IS NOT NULL GROUP BY l.__run"
         ).fetchall()
     )
     fixed = m.per_account * accounts + m.one_off
-    return [Decimal(str(planned)) - Decimal(str(held.get(r) or 0)) + fixed for r in range(m.runs)]
+    return [Decimal(str(made.get(r) or 0)) + fixed for r in range(m.runs)]
 
 
 def _uniform(run: str, touch: str, stage: int, seed: int) -> str:
@@ -261,12 +263,50 @@ def _uniform(run: str, touch: str, stage: int, seed: int) -> str:
     )
 
 
-def _events(con: duckdb.DuckDBPyConnection, m: Model, rules: list[_Rule], nc: int) -> None:
+_Rule = tuple[str, bool, list[str]]  # (event stage, for the whole account, cadences it is of)
+
+
+@dataclass(frozen=True)
+class _Cuts:
+    """Where the stop days are: a contact's rules in :data:`CUT` (one row per run and contact
+    that stops), each account-wide rule ``i`` in ``__sim_cut_a{i}`` (one row per run and
+    account): a pause of the whole account is not copied to each of its contacts."""
+
+    rules: list[_Rule]
+    nc: int  # above every contact's number: run and contact make one key, one hash join
+    na: int  # the same for accounts
+
+    def accounts(self) -> list[int]:
+        return [i for i, (_, account, _) in enumerate(self.rules) if account]
+
+    def join(self, run: str, t: str) -> str:
+        """The days the touch's contact and account stop in the run, if they do."""
+        out = f" LEFT JOIN {CUT} x ON x.key = {run} * {self.nc} + {t}.c"
+        for i in self.accounts():
+            out += f" LEFT JOIN {CUT}_a{i} y{i} ON y{i}.key = {run} * {self.na} + {t}.a"
+        return out
+
+    def last(self, t: str) -> str:
+        """The last day the touch's contact gets touches (9999-12-31: it never stops)."""
+        days = ["coalesce(x.day, DATE '9999-12-31')"] + [
+            f"CASE WHEN {t}.__s{i} AND y{i}.day IS NOT NULL THEN y{i}.day "
+            "ELSE DATE '9999-12-31' END"
+            for i in self.accounts()
+        ]
+        return f"least({', '.join(days)})" if len(days) > 1 else days[0]
+
+    def made(self, t: str) -> str:
+        """The touch is not dated after its contact stopped."""
+        return f"{t}.day <= {self.last(t)}"
+
+
+def _events(con: duckdb.DuckDBPyConnection, m: Model, cuts: _Cuts) -> None:
     """Replies and conversions of every planned touch; then, stage by stage, the first event
-    of each rule, into :data:`CUT`; then the events of the touches made."""
+    of each rule, into the stops (:class:`_Cuts`); then each run's last day of each contact
+    (:data:`LIMIT`) and the events of the touches made."""
     rates = " ".join(f"WHEN {i} THEN p.r{i}" for i in range(len(m.replies)))
     con.execute(
-        "CREATE OR REPLACE TABLE __sim_e1 AS SELECT p.__run, t.t, t.c, t.day FROM "
+        "CREATE OR REPLACE TABLE __sim_e1 AS SELECT p.__run, t.t, t.c, t.day, t.day AS td FROM "
         f"{PARAMS} p CROSS JOIN {TOUCHES} t "
         f"WHERE {_uniform('p.__run', 't.t', 1, m.seed)} < CASE t.rule {rates} END"
     )
@@ -274,7 +314,7 @@ def _events(con: duckdb.DuckDBPyConnection, m: Model, rules: list[_Rule], nc: in
         delay = math.ceil(convert.delay_days or 0)
         con.execute(
             f"CREATE OR REPLACE TABLE __sim_e{k} AS SELECT e.__run, e.t, e.c, "
-            f"(e.day + {delay})::DATE AS day FROM __sim_e{k - 1} e JOIN {PARAMS} p "
+            f"(e.day + {delay})::DATE AS day, e.td FROM __sim_e{k - 1} e JOIN {PARAMS} p "
             f"ON p.__run = e.__run WHERE {_uniform('e.__run', 'e.t', k, m.seed)} < p.v{k - 2} "
             f"AND e.day + {delay} <= DATE '{m.last_day.isoformat()}'"
         )
@@ -283,34 +323,59 @@ def _events(con: duckdb.DuckDBPyConnection, m: Model, rules: list[_Rule], nc: in
     # are taken in funnel order, each over the events of the touches the earlier stages'
     # rules let through: an event is never before its touch, so a touch a later rule holds
     # back cannot move an earlier rule's first event.
+    rules, nc, na = cuts.rules, cuts.nc, cuts.na
     con.execute(f"CREATE OR REPLACE TABLE {CUT} (key BIGINT, __run BIGINT, c BIGINT, day DATE)")
+    for i in cuts.accounts():
+        con.execute(f"CREATE OR REPLACE TABLE {CUT}_a{i} (key BIGINT, day DATE)")
     for stage in dict.fromkeys(r[0] for r in rules):
         k = m.stages.index(stage)
-        parts = []
+        firsts = (
+            f"SELECT e.__run, t.{{who}} AS who, min(e.day) AS day FROM __sim_e{k} e "
+            f"JOIN {TOUCHES} t ON t.t = e.t{cuts.join('e.__run', 't')} "
+            f"WHERE {cuts.made('t')} GROUP BY ALL"
+        )
+        # Every rule of the stage reads the stops as they were before it: computed first,
+        # put in place after.
+        parts, swaps = [], []
         for i, (event, account, _) in enumerate(rules):
             if event != stage:
                 continue
-            who = "a" if account else "c"
-            parts.append(
-                f"SELECT f.__run, k.c, f.day FROM (SELECT e.__run, t.{who} AS who, "
-                f"min(e.day) AS day FROM __sim_e{k} e JOIN {TOUCHES} t ON t.t = e.t "
-                f"{_cut_join('e.__run', 't', nc)} WHERE {_made('t')} GROUP BY ALL) f "
-                f"JOIN {CONTACTS} k ON k.{who} = f.who AND k.__s{i}"
+            if account:
+                con.execute(
+                    f"CREATE OR REPLACE TABLE __sim_next_a{i} AS SELECT __run * {na} + who "
+                    f"AS key, day FROM ({firsts.format(who='a')})"
+                )
+                swaps.append(i)
+            else:
+                parts.append(
+                    f"SELECT f.__run, k.c, f.day FROM ({firsts.format(who='c')}) f "
+                    f"JOIN {CONTACTS} k ON k.c = f.who AND k.__s{i}"
+                )
+        if parts:
+            con.execute(
+                f"CREATE OR REPLACE TABLE __sim_next AS SELECT __run * {nc} + c AS key, __run, "
+                f"c, min(day) AS day FROM (SELECT __run, c, day FROM {CUT} UNION ALL "
+                f"{' UNION ALL '.join(parts)}) GROUP BY ALL"
             )
-        con.execute(
-            f"CREATE OR REPLACE TABLE {CUT} AS SELECT __run * {nc} + c AS key, __run, c, "
-            f"min(day) AS day FROM (SELECT __run, c, day FROM {CUT} UNION ALL "
-            f"{' UNION ALL '.join(parts)}) GROUP BY ALL"
-        )
-    parts = [
-        f"SELECT e.__run, e.t, {k}::TINYINT AS kind, e.day FROM __sim_e{k} e "
-        f"JOIN {TOUCHES} t ON t.t = e.t{_cut_join('e.__run', 't', nc)} WHERE {_made('t')}"
+            con.execute(f"CREATE OR REPLACE TABLE {CUT} AS SELECT * FROM __sim_next")
+            con.execute("DROP TABLE __sim_next")
+        for i in swaps:
+            con.execute(f"CREATE OR REPLACE TABLE {CUT}_a{i} AS SELECT * FROM __sim_next_a{i}")
+            con.execute(f"DROP TABLE __sim_next_a{i}")
+    con.execute(
+        f"CREATE OR REPLACE TABLE {LIMIT} AS SELECT r.__run, k.c, r.__run * {nc} + k.c AS key, "
+        f"{cuts.last('k')} AS last FROM {RUNS} r CROSS JOIN {CONTACTS} k"
+        f"{cuts.join('r.__run', 'k')}"
+    )
+    # The events of the touches made: one join with the last days, over all the stages.
+    stages = " UNION ALL ".join(
+        f"SELECT __run, t, c, td, {k}::TINYINT AS kind, day FROM __sim_e{k}"
         for k in range(1, len(m.stages))
-    ]
-    con.execute(f"CREATE OR REPLACE TABLE {EVENTS} AS {' UNION ALL '.join(parts)}")
-
-
-_Rule = tuple[str, bool, list[str]]  # (event stage, for the whole account, cadences it is of)
+    )
+    con.execute(
+        f"CREATE OR REPLACE TABLE {EVENTS} AS SELECT e.__run, e.t, e.kind, e.day "
+        f"FROM ({stages}) e JOIN {LIMIT} l ON l.key = e.__run * {nc} + e.c WHERE e.td <= l.last"
+    )
 
 
 def _rules(playbook: Playbook, m: Model) -> list[_Rule]:
@@ -322,17 +387,6 @@ def _rules(playbook: Playbook, m: Model) -> list[_Rule]:
             found.setdefault((rule.event, rule.account), []).append(cadence)
     ordered = sorted(found.items(), key=lambda kv: (m.stages.index(kv[0][0]), kv[0][1]))
     return [(event, account, cadences) for (event, account), cadences in ordered]
-
-
-def _cut_join(run: str, t: str, nc: int) -> str:
-    """The day the touch's contact stops in the run, if it does (``nc``: above every
-    contact's number, so that run and contact make one key, and one hash join)."""
-    return f" LEFT JOIN {CUT} x ON x.key = {run} * {nc} + {t}.c"
-
-
-def _made(t: str) -> str:
-    """The touch is not dated after its contact stopped."""
-    return f"(x.day IS NULL OR {t}.day <= x.day)"
 
 
 def _rule_case(replies: Sequence[ReplyIR], tags: list[str]) -> str:
