@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
+
+LONG_RUNS = 1_000  # fewer runs end in a second or two: a bar would only flicker
+SENSITIVITY_RUNS = 1_000  # the default cap: common random numbers keep the changes steady
 
 
 def add_simulate_command(subparsers: Any) -> argparse.ArgumentParser:
@@ -24,6 +29,17 @@ def add_simulate_command(subparsers: Any) -> argparse.ArgumentParser:
     )
     simulate.add_argument(
         "--seed", type=int, help="the random seed (default: the `simulate` block's `seed`)"
+    )
+    simulate.add_argument(
+        "--sensitivity-runs",
+        type=int,
+        metavar="N",
+        help="runs per end of each uncertain assumption (default: the runs, at most 1,000)",
+    )
+    simulate.add_argument(
+        "--no-sensitivity",
+        action="store_true",
+        help="skip moving each uncertain assumption to its low and high end",
     )
     simulate.add_argument("-o", "--output", metavar="FILE", help="also write the results: .json")
     simulate.set_defaults(run=cmd_simulate)
@@ -43,17 +59,27 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         raise UsageError(f"--runs is from 1 to 1,000,000, not {args.runs:,}")
     if args.seed is not None and args.seed < 0:
         raise UsageError(f"--seed is 0 or more, not {args.seed}")
+    if args.sensitivity_runs is not None and args.sensitivity_runs < 1:
+        raise UsageError(f"--sensitivity-runs is 1 or more, not {args.sensitivity_runs:,}")
     compiled = _compiled_or_exit(args.playbook)
     assert compiled.playbook is not None
+    block = compiled.playbook.simulation
+    runs = args.runs if args.runs is not None or block is None else block.runs
+    replays = 0
+    if not args.no_sensitivity and runs is not None:
+        replays = min(runs, args.sensitivity_runs or SENSITIVITY_RUNS)
     try:
-        sim = simulate_playbook(
-            compiled.playbook,
-            compiled.sources,
-            _data_file(args.accounts, "accounts"),  # type: ignore[arg-type]
-            _data_file(args.contacts, "contacts"),
-            runs=args.runs,
-            seed=args.seed,
-        )
+        with progress_bar(sys.stderr, runs or 0) as step:
+            sim = simulate_playbook(
+                compiled.playbook,
+                compiled.sources,
+                _data_file(args.accounts, "accounts"),  # type: ignore[arg-type]
+                _data_file(args.contacts, "contacts"),
+                runs=args.runs,
+                seed=args.seed,
+                sensitivity_runs=replays,
+                progress=step,
+            )
     except DataError as exc:
         print(render_problems(exc.problems, exc.total), file=sys.stderr)
         raise UsageError("the data does not match what the playbook declares") from exc
@@ -69,3 +95,34 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if args.output:
         print(f"wrote the simulation to {args.output}")
     return OK
+
+
+@contextmanager
+def progress_bar(stream: TextIO, runs: int) -> Iterator[Callable[[str], None] | None]:
+    """A bar over the steps of a long simulation, only on a terminal: a CI log or a pipe
+    gets none of its redrawn lines."""
+    if runs < LONG_RUNS or not stream.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .simulate.run import STEPS
+
+    with Progress(
+        TextColumn("simulating: {task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=Console(file=stream),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(STEPS[0], total=len(STEPS))
+        done = 0
+
+        def step(name: str) -> None:
+            nonlocal done
+            bar.update(task, completed=done, description=name)
+            done += 1
+
+        yield step
+        bar.update(task, completed=len(STEPS))

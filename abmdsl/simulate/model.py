@@ -123,6 +123,15 @@ class Model:
     replies: tuple[ReplyIR, ...]  # the lines a touch's rate may come from, in their order
     per_account: Decimal  # the per-account costs together
     one_off: Decimal
+    # The sensitivity analysis: each variant sets one rate column (``r0``, ``v1``…) to a value
+    # in the first ``variant_runs`` runs, which it plays again with their own draws.
+    variants: tuple[tuple[str, float], ...] = ()
+    variant_runs: int = 0
+
+    @property
+    def played(self) -> int:
+        """The runs played: the base's, then each variant's (run ids in that order)."""
+        return self.runs + len(self.variants) * self.variant_runs
 
 
 def model(playbook: Playbook, runs: int, seed: int) -> Model:
@@ -172,11 +181,24 @@ def parameters(m: Model) -> pa.Table:
     drawn in DuckDB.
     """
     rng = random.Random(m.seed)
-    columns: dict[str, pa.Array] = {"__run": pa.array(range(m.runs), pa.int64())}
+    rates: dict[str, list[float]] = {}
     for i, reply in enumerate(m.replies):
-        columns[f"r{i}"] = pa.array(draws(reply.p, m.runs, rng), pa.float64())
+        rates[f"r{i}"] = draws(reply.p, m.runs, rng)
     for i, convert in enumerate(m.conversions):
-        columns[f"v{i}"] = pa.array(draws(convert.p, m.runs, rng), pa.float64())
+        rates[f"v{i}"] = draws(convert.p, m.runs, rng)
+    # A variant's run k replays base run k: the same ``__draw`` (so the same hashes, common
+    # random numbers) and the same rates but the one it moves, so a difference in P(pass) is
+    # the assumption's and not reseeding noise.
+    draw = list(range(m.runs))
+    for name, value in m.variants:
+        draw += range(m.variant_runs)
+        for column, values in rates.items():
+            values += [value] * m.variant_runs if column == name else values[: m.variant_runs]
+    columns: dict[str, pa.Array] = {
+        "__run": pa.array(range(m.played), pa.int64()),
+        "__draw": pa.array(draw, pa.int64()),
+    }
+    columns.update({c: pa.array(v, pa.float64()) for c, v in rates.items()})
     return pa.table(columns)
 
 
@@ -238,11 +260,12 @@ def play(con: duckdb.DuckDBPyConnection, playbook: Playbook, m: Model, planned: 
 
 
 def costs(con: duckdb.DuckDBPyConnection, m: Model, accounts: int) -> list[Decimal]:
-    """Each run's spend: its touches made, plus the per-account and one-off costs."""
+    """Each base run's spend: its touches made, plus the per-account and one-off costs."""
     made = dict(
         con.sql(
             f"SELECT l.__run, sum(t.cost) FROM {LIMIT} l JOIN {TOUCHES} t "
-            f"ON t.c = l.c AND t.day <= l.last WHERE t.cost IS NOT NULL GROUP BY l.__run"
+            f"ON t.c = l.c AND t.day <= l.last WHERE t.cost IS NOT NULL AND l.__run < {m.runs} "
+            "GROUP BY l.__run"
         ).fetchall()
     )
     fixed = m.per_account * accounts + m.one_off
@@ -250,7 +273,8 @@ def costs(con: duckdb.DuckDBPyConnection, m: Model, accounts: int) -> list[Decim
 
 
 def _uniform(run: str, touch: str, stage: int, seed: int) -> str:
-    """A uniform number in [0, 1) for (seed, run, touch, stage): a hash, the same on any
+    """A uniform number in [0, 1) for (seed, run, touch, stage) — ``run`` being the run whose
+    draws it uses (``__draw``: a variant's run reuses its base run's) — a hash, the same on any
     number of threads and in any order (BIGINTs throughout: the hash depends on the type).
 
     DuckDB combines the hashes of several arguments by a plain mix, under which the numbers
@@ -308,14 +332,14 @@ def _events(con: duckdb.DuckDBPyConnection, m: Model, cuts: _Cuts) -> None:
     con.execute(
         "CREATE OR REPLACE TABLE __sim_e1 AS SELECT p.__run, t.t, t.c, t.day, t.day AS td FROM "
         f"{PARAMS} p CROSS JOIN {TOUCHES} t "
-        f"WHERE {_uniform('p.__run', 't.t', 1, m.seed)} < CASE t.rule {rates} END"
+        f"WHERE {_uniform('p.__draw', 't.t', 1, m.seed)} < CASE t.rule {rates} END"
     )
     for k, convert in enumerate(m.conversions, start=2):
         delay = math.ceil(convert.delay_days or 0)
         con.execute(
             f"CREATE OR REPLACE TABLE __sim_e{k} AS SELECT e.__run, e.t, e.c, "
             f"(e.day + {delay})::DATE AS day, e.td FROM __sim_e{k - 1} e JOIN {PARAMS} p "
-            f"ON p.__run = e.__run WHERE {_uniform('e.__run', 'e.t', k, m.seed)} < p.v{k - 2} "
+            f"ON p.__run = e.__run WHERE {_uniform('p.__draw', 'e.t', k, m.seed)} < p.v{k - 2} "
             f"AND e.day + {delay} <= DATE '{m.last_day.isoformat()}'"
         )
     # All touches of a contact are of one cadence (its account's tier's), so a contact's

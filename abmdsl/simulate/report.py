@@ -10,6 +10,7 @@ from typing import Any
 
 from ..evaluate.report import shown
 from .results import PERCENTILES, Interval, Simulation
+from .sensitivity import End, Sensitivity
 
 
 def render(sim: Simulation) -> str:
@@ -44,7 +45,64 @@ def render(sim: Simulation) -> str:
         f"{sim.accounts} accounts in work, {sim.touches:,} touches planned per run "
         "(before stop rules)"
     )
+    if sim.sensitivity is not None:
+        lines.append(render_sensitivity(sim.sensitivity))
     return "\n".join(lines) + "\n"
+
+
+def render_sensitivity(found: Sensitivity) -> str:
+    """The ranked table: the verdict's P(pass) at each end, and the KPI that moves most."""
+    from rich.console import Console
+    from rich.table import Table
+
+    if not found.rows:
+        return "sensitivity: every assumption is a fixed number, nothing to vary"
+    verdict = found.base.verdict is not None
+    table = Table(
+        title=f"Sensitivity: {found.runs:,} runs per end, the same random numbers",
+        title_justify="left",
+    )
+    heads = ["assumption", "low", "high"]
+    heads += ["P(pass) at low", "at high", "change (pts)"] if verdict else []
+    for name in [*heads, "KPI moved most"]:
+        table.add_column(
+            name, justify="left" if name in ("assumption", "KPI moved most") else "right"
+        )
+    for row in found.rows:
+        cells = [row.assumption.label, _percent(row.assumption.low), _percent(row.assumption.high)]
+        if verdict:
+            low, high = row.low.verdict or 0.0, row.high.verdict or 0.0
+            base = found.base.verdict or 0.0
+            cells += [
+                _percent(low),
+                _percent(high),
+                f"{_points(low - base)} / {_points(high - base)}",
+            ]
+        cells.append(_most_moved(found.base, row.low, row.high))
+        table.add_row(*cells)
+    out = StringIO()
+    Console(file=out, width=120, color_system=None).print(table)
+    base = (
+        f"the verdict passes in {_percent(found.base.verdict)} of them"
+        if found.base.verdict is not None
+        else "no verdict: ranked by the KPI that moves most"
+    )
+    return (
+        out.getvalue().rstrip("\n") + f"\nbase: the first {found.runs:,} runs as declared; {base}"
+    )
+
+
+def _most_moved(base: End, low: End, high: End) -> str:
+    if not base.kpis:
+        return "-"
+    name = max(base.kpis, key=lambda k: abs(high.kpis[k] - low.kpis[k]))
+    if high.kpis[name] == low.kpis[name]:
+        return "none"
+    return f"{name} {_percent(low.kpis[name])} → {_percent(high.kpis[name])}"
+
+
+def _points(change: float) -> str:
+    return f"{change * 100:+.1f}"
 
 
 def to_json(sim: Simulation) -> str:
@@ -79,7 +137,43 @@ def to_json(sim: Simulation) -> str:
         "cost": {f"p{q}": _number(sim.cost[q]) for q in PERCENTILES},
         "provenance": sim.provenance,
     }
+    if sim.sensitivity is not None:
+        # Only when asked for: a simulation without it keeps the bytes it always had.
+        data["sensitivity"] = _sensitivity(sim.sensitivity)
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _sensitivity(found: Sensitivity) -> dict[str, Any]:
+    def end(at: End) -> dict[str, Any]:
+        return {
+            "verdict": _change(at.verdict, found.base.verdict),
+            "kpis": {k: _change(p, found.base.kpis[k]) for k, p in at.kpis.items()},
+        }
+
+    return {
+        "runs": found.runs,
+        "base": {
+            "verdict": _number(found.base.verdict),
+            "kpis": {k: _number(p) for k, p in found.base.kpis.items()},
+        },
+        "assumptions": [
+            {
+                "assumption": row.assumption.label,
+                "low": _number(row.assumption.low),
+                "high": _number(row.assumption.high),
+                "swing": _number(row.swing(found.base)),
+                "at_low": end(row.low),
+                "at_high": end(row.high),
+            }
+            for row in found.rows
+        ],
+    }
+
+
+def _change(p: float | None, base: float | None) -> dict[str, Any] | None:
+    if p is None or base is None:
+        return None
+    return {"p_pass": _number(p), "change": _number(p - base)}
 
 
 def _number(value: Any) -> Any:

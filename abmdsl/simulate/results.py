@@ -15,12 +15,15 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..evaluate.compile import Output
 from ..evaluate.judge import Status, judge, verdict
 from ..evaluate.scorecard import _shown_kind, _threshold
 from ..ir import Playbook
+
+if TYPE_CHECKING:
+    from .sensitivity import Sensitivity
 
 Z95 = 1.959963984540054  # the normal quantile of 97.5%: a two-sided 95% interval
 PERCENTILES = (5, 50, 95)
@@ -62,6 +65,7 @@ class Simulation:
     verdict_interval: Interval | None
     cost: dict[int, Decimal]  # 5/50/95 → total cost
     provenance: dict[str, str]
+    sensitivity: Sensitivity | None = None  # None: not asked for
 
 
 def wilson(passed: int, runs: int, z: float = Z95) -> Interval:
