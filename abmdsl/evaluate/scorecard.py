@@ -284,10 +284,10 @@ def _scorecard(
             KpiResult(
                 name=name,
                 title=kpi.title,
-                kind=_shown_kind(playbook, kpi),
+                kind=shown_kind(playbook, kpi),
                 value=now[0],
                 status=judge(kpi, *now),
-                target=_threshold(kpi),
+                target=threshold_text(kpi),
                 target_value=now[1],
                 low=now[2],
                 high=now[3],
@@ -320,7 +320,7 @@ def _scorecard(
     )
 
 
-def _shown_kind(playbook: Playbook, kpi: KpiIR) -> str:
+def shown_kind(playbook: Playbook, kpi: KpiIR) -> str:
     """A ratio of two counts is a number to the checker, but a rate to the strategist who
     compares it with a percentage: it is shown as one when its target is one."""
     if kpi.kind != "number":
@@ -339,7 +339,7 @@ def _shown_kind(playbook: Playbook, kpi: KpiIR) -> str:
     return kpi.kind
 
 
-def _threshold(kpi: KpiIR) -> str | None:
+def threshold_text(kpi: KpiIR) -> str | None:
     if kpi.target_op == "in" and kpi.target_range is not None:
         return f"in {format_expr.range_(kpi.target_range)}"
     if kpi.target_op is not None and kpi.target is not None:

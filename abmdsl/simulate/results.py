@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..evaluate.compile import Output
 from ..evaluate.judge import Status, judge, verdict
-from ..evaluate.scorecard import _shown_kind, _threshold
+from ..evaluate.scorecard import shown_kind, threshold_text
 from ..ir import Playbook
 
 if TYPE_CHECKING:
@@ -122,8 +122,8 @@ def summarise(
             KpiOutcome(
                 name=name,
                 title=kpi.title,
-                kind=_shown_kind(playbook, kpi),
-                target=_threshold(kpi),
+                kind=shown_kind(playbook, kpi),
+                target=threshold_text(kpi),
                 passed=counted["pass"],
                 statuses=dict(sorted(counted.items())),
                 interval=wilson(counted["pass"], runs),
