@@ -5,47 +5,22 @@ No timing is asserted here (machines differ); docs/performance.md holds the figu
 
 from __future__ import annotations
 
-import importlib.util
-import subprocess
-import sys
 from pathlib import Path
-from types import ModuleType
 
 from abmdsl.api import compile_text
+from tests.bench_support import bench_module, run_bench
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _bench_module(name: str) -> ModuleType:
-    """A module of bench/, which is a folder of scripts, not a package."""
-    if str(ROOT / "bench") not in sys.path:
-        sys.path.append(str(ROOT / "bench"))  # run.py imports generate.py by its bare name
-    spec = importlib.util.spec_from_file_location(
-        f"abm_bench_{name}", ROOT / "bench" / f"{name}.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-run = _bench_module("run")
-realistic_playbook = _bench_module("generate").realistic_playbook
-tiering = _bench_module("tiering")
-generated = _bench_module("accounts")
+run = bench_module("run")
+realistic_playbook = bench_module("generate").realistic_playbook
+tiering = bench_module("tiering")
+generated = bench_module("accounts")
 
 
 def test_bench_quick_prints_the_table() -> None:
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    done = run_bench("run.py", "--quick", timeout=120)
     assert "| what | time | ratio to Lark's bare parse | goal | met |" in done.stdout
     assert "`compile_text`" in done.stdout
     assert "`abm --version`" in done.stdout

@@ -7,46 +7,18 @@ No timing is asserted here (machines differ); docs/performance.md holds the figu
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import subprocess
-import sys
 from decimal import Decimal
-from pathlib import Path
-from types import ModuleType
 
 import pyarrow as pa
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.bench_support import bench_module, run_bench
 
-
-def _bench_module(name: str) -> ModuleType:
-    """A module of bench/, which is a folder of scripts, not a package."""
-    if str(ROOT / "bench") not in sys.path:
-        sys.path.append(str(ROOT / "bench"))  # evaluate.py imports accounts.py by its bare name
-    spec = importlib.util.spec_from_file_location(
-        f"abm_bench_{name}", ROOT / "bench" / f"{name}.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-evaluate = _bench_module("evaluate")
+evaluate = bench_module("evaluate")
 
 
 def test_bench_evaluate_quick_prints_the_table() -> None:
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "run.py"), "--evaluate", "--quick"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    done = run_bench("run.py", "--evaluate", "--quick")
     assert "| engine | 20,000 | rows/s | ÷ (a) |" in done.stdout
     assert "| (a) DuckDB SQL by hand |" in done.stdout
     assert "`abm evaluate`'s path" in done.stdout

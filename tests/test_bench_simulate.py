@@ -6,9 +6,9 @@ No timing is asserted here (machines differ); docs/performance.md holds the figu
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.bench_support import run_bench
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -16,14 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_the_quick_simulation_benchmark_runs_and_writes_nothing() -> None:
     doc = ROOT / "docs" / "performance.md"
     before = doc.read_bytes()
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "run.py"), "--simulate", "--quick"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
+    done = run_bench("run.py", "--simulate", "--quick")
     assert "(a) DuckDB by hand" in done.stdout
     assert "| 40 | 3 |" in done.stdout
     assert doc.read_bytes() == before

@@ -5,23 +5,15 @@ No time is asserted here (machines differ); docs/performance.md holds the figure
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.bench_support import run_bench
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_graph_bench_quick_prints_its_table() -> None:
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "graph.py"), "--quick"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    done = run_bench("graph.py", "--quick")
     assert "| what | time | goal | met |" in done.stdout
     assert "| build and check |" in done.stdout
     assert "definitions: a graph of" in done.stdout
