@@ -45,6 +45,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import evaluate
 import schedule
@@ -257,71 +258,82 @@ def check_benchmark(settings: Settings, doc: Path | None) -> list[str]:
     return [row.what for row in rows if row.met is False]
 
 
-def tiering_benchmark(sizes: list[int], quick: bool, doc: Path | None) -> list[str]:
-    """The tiering figures (see tiering.py); returns the goals missed."""
+def _section(
+    quick: bool,
+    doc: Path | None,
+    markers: tuple[str, str],
+    measure_quick: Callable[[Path], Any],
+    measure: Callable[[], Any],
+    render: Callable[[Any, str], str],
+    missed: Callable[[Any], list[str]],
+) -> list[str]:
+    """Measure one section (small and in a scratch folder when ``quick``), print its figures,
+    write them between ``markers`` of ``doc``, and return the goals missed."""
     if quick:
         with tempfile.TemporaryDirectory(prefix="abm-bench-") as scratch:
-            results = tiering.quick(Path(scratch))
+            results = measure_quick(Path(scratch))
     else:
-        runs = {size: TIERING_RUNS.get(size, 3) for size in sizes}
-        results = tiering.run_benchmark(sizes, runs)
-    figures = tiering.table(results, machine())
+        results = measure()
+    figures = render(results, machine())
     print(figures)
     if doc is not None:
-        write_doc(figures, doc, TIERING_START, TIERING_END)
-    if quick:  # tiny sizes: the ratios say nothing
-        return []
+        write_doc(figures, doc, *markers)
+    return [] if quick else missed(results)  # tiny sizes: the figures say nothing
+
+
+def tiering_benchmark(sizes: list[int], quick: bool, doc: Path | None) -> list[str]:
+    """The tiering figures (see tiering.py); returns the goals missed."""
+    runs = {size: TIERING_RUNS.get(size, 3) for size in sizes}
     compared = ("abmdsl_same_columns", "abmdsl")
-    return [tiering.LABELS[n] for n in compared if not tiering.goals_met(results, n)]
+    return _section(
+        quick,
+        doc,
+        (TIERING_START, TIERING_END),
+        tiering.quick,
+        lambda: tiering.run_benchmark(sizes, runs),
+        tiering.table,
+        lambda r: [tiering.LABELS[n] for n in compared if not tiering.goals_met(r, n)],
+    )
 
 
 def evaluate_benchmark(sizes: list[int], quick: bool, doc: Path | None) -> list[str]:
     """The evaluation figures (see evaluate.py); returns the goals missed."""
-    if quick:
-        with tempfile.TemporaryDirectory(prefix="abm-bench-") as scratch:
-            results = evaluate.quick(Path(scratch))
-    else:
-        runs = {size: EVALUATE_RUNS.get(size, 3) for size in sizes}
-        results = evaluate.run_benchmark(sizes, runs)
-    figures = evaluate.table(results, machine())
-    print(figures)
-    if doc is not None:
-        write_doc(figures, doc, EVALUATE_START, EVALUATE_END)
-    if quick:  # tiny sizes: the ratios say nothing
-        return []
-    return [evaluate.LABELS[n] for n in ("abmdsl_query",) if not evaluate.goal_met(results, n)]
+    runs = {size: EVALUATE_RUNS.get(size, 3) for size in sizes}
+    return _section(
+        quick,
+        doc,
+        (EVALUATE_START, EVALUATE_END),
+        evaluate.quick,
+        lambda: evaluate.run_benchmark(sizes, runs),
+        evaluate.table,
+        lambda r: [] if evaluate.goal_met(r) else [evaluate.LABELS["abmdsl_query"]],
+    )
 
 
 def schedule_benchmark(quick: bool, doc: Path | None) -> list[str]:
     """The schedule figures (see schedule.py); returns the goals missed."""
-    if quick:
-        with tempfile.TemporaryDirectory(prefix="abm-bench-") as scratch:
-            results = schedule.quick(Path(scratch))
-    else:
-        results = schedule.run_benchmark(runs=SCHEDULE_RUNS)
-    figures = schedule.table(results, machine())
-    print(figures)
-    if doc is not None:
-        write_doc(figures, doc, SCHEDULE_START, SCHEDULE_END)
-    if quick:  # a tiny market: the time says nothing
-        return []
-    return [] if schedule.goal_met(results) else [schedule.LABELS["abmdsl"]]
+    return _section(
+        quick,
+        doc,
+        (SCHEDULE_START, SCHEDULE_END),
+        schedule.quick,
+        lambda: schedule.run_benchmark(runs=SCHEDULE_RUNS),
+        schedule.table,
+        lambda r: [] if schedule.goal_met(r) else [schedule.LABELS["abmdsl"]],
+    )
 
 
 def simulate_benchmark(quick: bool, doc: Path | None) -> list[str]:
     """The simulation figures (see simulate.py); returns the goals missed."""
-    if quick:
-        with tempfile.TemporaryDirectory(prefix="abm-bench-") as scratch:
-            rows = simulate.quick(Path(scratch))
-    else:
-        rows = simulate.run_benchmark()
-    figures = simulate.table(rows, machine())
-    print(figures)
-    if doc is not None:
-        write_doc(figures, doc, SIMULATE_START, SIMULATE_END)
-    if quick:  # a few runs: the time says nothing
-        return []
-    return [] if simulate.goal_met(rows) else [simulate.LABELS["abmdsl"]]
+    return _section(
+        quick,
+        doc,
+        (SIMULATE_START, SIMULATE_END),
+        simulate.quick,
+        simulate.run_benchmark,
+        simulate.table,
+        lambda r: [] if simulate.goal_met(r) else [simulate.LABELS["abmdsl"]],
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
