@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ from .__about__ import __version__
 if TYPE_CHECKING:
     from .api import Compiled
     from .engine.run import Run
+    from .engines import Engine
 
 OK, FAILED, USAGE = 0, 1, 2
 
@@ -125,6 +127,51 @@ def _data_file(path: str | None, what: str) -> Path | None:
     return Path(path)
 
 
+def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--engine`` and how to reach it, for the commands that run the compiled SQL."""
+    from .engines import ENGINES
+
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="duckdb",
+        help="where the compiled SQL runs (default: DuckDB, embedded); the data is checked "
+        "by DuckDB in every case",
+    )
+    parser.add_argument(
+        "--spark-master",
+        metavar="URL",
+        help="with --engine spark: the cluster's master URL (default: local[2])",
+    )
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="with --engine postgres: the server, postgresql://user@host:port/dbname",
+    )
+
+
+@contextmanager
+def engine_of(args: argparse.Namespace) -> Iterator[Engine | None]:
+    """The engine ``args`` ask for, closed afterwards; ``None`` for the embedded default."""
+    from .engines import EngineError, EngineOptions, open_engine
+
+    name = getattr(args, "engine", "duckdb")
+    if name == "duckdb":
+        yield None
+        return
+    options = EngineOptions(getattr(args, "spark_master", None), getattr(args, "database", None))
+    try:
+        engine = open_engine(name, options)
+    except EngineError as exc:
+        raise UsageError(str(exc)) from exc
+    try:
+        yield engine
+    except EngineError as exc:
+        raise UsageError(str(exc)) from exc
+    finally:
+        engine.close()
+
+
 def _run(args: argparse.Namespace) -> Run:
     from .data import DataError, render_problems
     from .engine.run import run_playbook
@@ -132,12 +179,14 @@ def _run(args: argparse.Namespace) -> Run:
     compiled = _compiled_or_exit(args.playbook)
     assert compiled.playbook is not None
     try:
-        return run_playbook(
-            compiled.playbook,
-            compiled.sources,
-            _data_file(args.accounts, "accounts"),  # type: ignore[arg-type]
-            _data_file(getattr(args, "contacts", None), "contacts"),
-        )
+        with engine_of(args) as engine:
+            return run_playbook(
+                compiled.playbook,
+                compiled.sources,
+                _data_file(args.accounts, "accounts"),  # type: ignore[arg-type]
+                _data_file(getattr(args, "contacts", None), "contacts"),
+                engine=engine,
+            )
     except DataError as exc:
         print(render_problems(exc.problems, exc.total), file=sys.stderr)
         raise UsageError("the data does not match what the playbook declares") from exc
@@ -286,6 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--accounts", required=True, help="CSV, XLSX, Parquet, JSON or NDJSON")
     run.add_argument("--contacts", help="contacts, to count research per contact")
     run.add_argument("-o", "--output", help="write the tiers to a .csv, .parquet or .json file")
+    add_engine_arguments(run)
     run.set_defaults(run=cmd_run)
 
     explain = sub.add_parser("explain", help="why one account landed in its tier")
@@ -294,6 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--accounts", required=True)
     explain.add_argument("--contacts")
     explain.add_argument("--format", choices=["text", "json"], default="text")
+    add_engine_arguments(explain)
     explain.set_defaults(run=cmd_explain)
 
     sql = sub.add_parser("sql", help="print the tiering as SQL for a warehouse")

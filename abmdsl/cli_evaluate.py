@@ -53,6 +53,9 @@ def add_evaluate_command(subparsers: Any) -> argparse.ArgumentParser:
         metavar="FILE",
         help="also write the scorecard: .json, .md (Markdown) or .xml (JUnit); may be repeated",
     )
+    from .cli import add_engine_arguments
+
+    add_engine_arguments(evaluate)
     evaluate.set_defaults(run=cmd_evaluate)
     return evaluate
 
@@ -65,7 +68,7 @@ def _date(text: str) -> dt.date:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .cli import FAILED, OK, UsageError, _compiled_or_exit, _data_file
+    from .cli import FAILED, OK, UsageError, _compiled_or_exit, _data_file, engine_of
     from .data import DataError, render_problems
     from .evaluate import EvaluateError, evaluate_playbook
     from .evaluate.report import WRITERS, render
@@ -80,17 +83,19 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     compiled = _compiled_or_exit(args.playbook)
     assert compiled.playbook is not None
     try:
-        card = evaluate_playbook(
-            compiled.playbook,
-            compiled.sources,
-            _data_file(args.accounts, "accounts"),  # type: ignore[arg-type]
-            _data_file(args.activities, "activities"),  # type: ignore[arg-type]
-            _data_file(args.contacts, "contacts"),
-            as_of=args.as_of,
-            date_field=args.date_field,
-            scores=scores,
-            by=args.by,
-        )
+        with engine_of(args) as engine:
+            card = evaluate_playbook(
+                compiled.playbook,
+                compiled.sources,
+                _data_file(args.accounts, "accounts"),  # type: ignore[arg-type]
+                _data_file(args.activities, "activities"),  # type: ignore[arg-type]
+                _data_file(args.contacts, "contacts"),
+                as_of=args.as_of,
+                date_field=args.date_field,
+                scores=scores,
+                by=args.by,
+                engine=engine,
+            )
     except DataError as exc:
         print(render_problems(exc.problems, exc.total), file=sys.stderr)
         raise UsageError("the data does not match what the playbook declares") from exc

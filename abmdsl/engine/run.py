@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from sqlglot import exp
 
+    from ..engines import Engine
+
 
 @dataclass(frozen=True)
 class Provenance:
@@ -86,11 +88,19 @@ def run_playbook(
     accounts: Path,
     contacts: Path | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
+    engine: Engine | None = None,
 ) -> Run:
-    """Tier every account of ``accounts``; raises :class:`abmdsl.data.DataError` on bad data."""
+    """Tier every account of ``accounts``; raises :class:`abmdsl.data.DataError` on bad data.
+
+    The data is read and checked on ``con`` (DuckDB) in every case; with an ``engine`` other
+    than DuckDB, the checked tables are handed to it and the tiering query runs there, its
+    result given DuckDB's column types (:func:`abmdsl.engines.conform`).
+    """
     from ..data import check_unchanged, load_dataset
 
     con = con or connect()
+    if engine is not None and engine.name != "duckdb":
+        return _run_elsewhere(playbook, sources, accounts, contacts, con, engine)
     # The accounts are tiered straight from the file when it needs no copy (a Parquet file
     # whose columns have their fields' types): the query reads it as fast as a table.
     report = load_dataset(
@@ -108,6 +118,36 @@ def run_playbook(
         data_hash = hashlib.sha256((data_hash + contacts_report.sha256).encode()).hexdigest()
         table = in_input_order(fetch(con, duckdb_sql(query), narrow_columns(playbook)))
     check_unchanged(accounts, report)
+    provenance = Provenance(playbook_hash(sources), data_hash)
+    return Run(playbook, table, provenance, list(report.extra_columns), contacts is not None)
+
+
+def _run_elsewhere(
+    playbook: Playbook,
+    sources: dict[str, str],
+    accounts: Path,
+    contacts: Path | None,
+    con: duckdb.DuckDBPyConnection,
+    engine: Engine,
+) -> Run:
+    from ..data import load_dataset
+    from ..engines import conform
+
+    fields = playbook.fields.get("accounts", {})
+    report = load_dataset(con, accounts, "accounts", fields, "accounts")
+    data_hash = report.sha256
+    query = tiering_query(playbook, "accounts", report.extra_columns, ordered=False)
+    engine.put("accounts", con.sql("SELECT * FROM accounts").to_arrow_table())
+    if contacts is not None:
+        contacts_report = load_dataset(
+            con, contacts, "contacts", playbook.fields.get("contacts", {}), "contacts"
+        )
+        query = _with_contact_counts(playbook, query)
+        data_hash = hashlib.sha256((data_hash + contacts_report.sha256).encode()).hexdigest()
+        engine.put("contacts", con.sql("SELECT * FROM contacts").to_arrow_table())
+    # DuckDB plans the same query on no rows: the types every engine's result is given.
+    schema = fetch(con, f"{duckdb_sql(query)} LIMIT 0", narrow_columns(playbook)).schema
+    table = in_input_order(conform(engine.query(engine.sql(query)), schema))
     provenance = Provenance(playbook_hash(sources), data_hash)
     return Run(playbook, table, provenance, list(report.extra_columns), contacts is not None)
 

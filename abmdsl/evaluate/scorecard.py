@@ -16,7 +16,7 @@ import hashlib
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
@@ -29,6 +29,9 @@ from . import engagement, population
 from .compile import KpiCompiler, Output
 from .judge import Status, deciding, judge, verdict
 from .population import Counts, PopulationError, Window
+
+if TYPE_CHECKING:
+    from ..engines import Engine
 
 
 class EvaluateError(Exception):
@@ -98,12 +101,15 @@ def evaluate_playbook(
     date_field: str | None = None,
     scores: Path | None = None,
     by: str | None = None,
+    engine: Engine | None = None,
 ) -> Scorecard:
     """Measure and judge the pilot; raises DataError for bad data, EvaluateError otherwise.
 
     With ``scores``, also write every account's engagement scores there (CSV, Parquet or
     JSON; :class:`~abmdsl.files.OutputError` when it cannot be written). With ``by``
-    (``tier``, ``cluster`` or ``group``), also every KPI's value in each of them.
+    (``tier``, ``cluster`` or ``group``), also every KPI's value in each of them. With an
+    ``engine`` other than DuckDB, the tiering and the KPIs' query run there (the data is
+    checked, and the groups' rows chosen, by DuckDB).
     """
     from ..data import load_dataset
 
@@ -111,7 +117,7 @@ def evaluate_playbook(
         raise EvaluateError("the playbook declares no `activities`: declare what they hold")
     window = _window(playbook, as_of, date_field)
     con = connect()
-    run = run_playbook(playbook, sources, accounts, contacts, con=con)
+    run = run_playbook(playbook, sources, accounts, contacts, con=con, engine=engine)
     report = load_dataset(
         con, activities, "activities", playbook.fields["activities"], "activities"
     )
@@ -141,7 +147,7 @@ def evaluate_playbook(
     data_hash = hashlib.sha256((run.provenance.data_sha256 + report.sha256).encode()).hexdigest()
     try:
         measured = compiler.compile(scale, [g for g, _ in columns])
-        (row,) = con.sql(measured.query.sql("duckdb")).fetchall()
+        row = _measure(con, measured.query, engine)
         if scores is not None:
             table = con.sql(_scores_sql(playbook, window, contacts is not None)).to_arrow_table()
             provenance = Provenance(playbook_hash(sources), data_hash)
@@ -168,6 +174,22 @@ def evaluate_playbook(
         for (g, label), size in zip(columns, sizes, strict=True)
     )
     return replace(card, by=by, breakdown=parts)
+
+
+def _measure(con: Any, query: exp.Select, engine: Engine | None) -> tuple[Any, ...]:
+    """The KPIs' one row, from DuckDB or from ``engine``, which is first given every table
+    and view of ``con`` the query reads."""
+    if engine is None or engine.name == "duckdb":
+        (row,) = con.sql(query.sql("duckdb")).fetchall()
+        return tuple(row)
+    from ..engines import conform
+
+    ctes = {cte.alias for cte in query.find_all(exp.CTE)}
+    for name in sorted({t.name for t in query.find_all(exp.Table)} - ctes):
+        engine.put(name, con.sql(f'SELECT * FROM "{name}"').to_arrow_table())
+    schema = con.sql(f"SELECT * FROM ({query.sql('duckdb')}) LIMIT 0").to_arrow_table().schema
+    (row,) = conform(engine.query(engine.sql(query)), schema).to_pylist()
+    return tuple(row.values())
 
 
 def _exact(value: object) -> Any:
