@@ -342,8 +342,11 @@ class KpiCompiler:
         return self._scans[key]
 
     # ------------------------------------------------------------------ row-level expressions
-    def _aggregate(self, node: ast.Aggregate, row: _Row) -> exp.Expression:
-        cond = self._row_expression(node.where, row) if node.where is not None else None
+    def _aggregate(self, node: ast.Aggregate, row: _Row, filtered: bool = True) -> exp.Expression:
+        """``node`` over the rows of ``row``; with ``filtered=False`` its ``where`` is left
+        to the caller (who puts it in the ``WHERE`` of the query it builds)."""
+        where = node.where if filtered else None
+        cond = self._row_expression(where, row) if where is not None else None
 
         def only(agg: exp.Expression) -> exp.Expression:
             if cond is None:
@@ -430,7 +433,14 @@ class KpiCompiler:
             return self._whole(node, outer, n)
         inner_link, outer_link = link(self.playbook.fields, node.dataset, outer.dataset)
         row = _Row(node.dataset, f"__i{n}", outer.group, [], outer, f"__o{n}")
-        value = self._aggregate(node, row)
+        # The condition of any aggregate but a share can go in the WHERE: a group with no row
+        # left then gives no row, which reads as NULL (0 once coalesced), as the FILTER of an
+        # empty group does; only the few rows that pass are grouped (a per-account count of
+        # one kind of activity no longer groups every activity).
+        early = node.where is not None and node.func != "share"
+        value = self._aggregate(node, row, filtered=not early)
+        # Before the joins are read: the condition may add some (and use the outer row).
+        cond = self._row_expression(node.where, row) if early else None  # type: ignore[arg-type]
         keys = [exp.alias_(column(inner_link, row.alias), "__link", quoted=True)]
         grouped = [column(inner_link, row.alias)]
         if self._partition is not None:
@@ -453,6 +463,8 @@ class KpiCompiler:
             body = body.join(exp.alias_(outer_table, row.outer_alias or ""), on=linked)
         for source, on in row.joins:
             body = body.join(source, on=on, join_type="LEFT")
+        if cond is not None:
+            body = body.where(cond)
         alias = f"__n{n}"
         joined: exp.Expression = exp.EQ(
             this=column("__link", alias), expression=column(outer_link, outer.alias)

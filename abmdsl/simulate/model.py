@@ -32,7 +32,7 @@ import datetime as dt
 import math
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import duckdb
@@ -299,28 +299,41 @@ class _Cuts:
     rules: list[_Rule]
     nc: int  # above every contact's number: run and contact make one key, one hash join
     na: int  # the same for accounts
+    # The stop tables that have rows so far ("c" for the contacts', an index for an
+    # account-wide rule's): joins to the others would find nothing, so they are left out.
+    filled: set[str] = field(default_factory=set)
 
     def accounts(self) -> list[int]:
         return [i for i, (_, account, _) in enumerate(self.rules) if account]
 
+    def _filled_accounts(self) -> list[int]:
+        return [i for i in self.accounts() if str(i) in self.filled]
+
     def join(self, run: str, t: str) -> str:
         """The days the touch's contact and account stop in the run, if they do."""
-        out = f" LEFT JOIN {CUT} x ON x.key = {run} * {self.nc} + {t}.c"
-        for i in self.accounts():
+        out = ""
+        if "c" in self.filled:
+            out += f" LEFT JOIN {CUT} x ON x.key = {run} * {self.nc} + {t}.c"
+        for i in self._filled_accounts():
             out += f" LEFT JOIN {CUT}_a{i} y{i} ON y{i}.key = {run} * {self.na} + {t}.a"
         return out
 
     def last(self, t: str) -> str:
         """The last day the touch's contact gets touches (9999-12-31: it never stops)."""
-        days = ["coalesce(x.day, DATE '9999-12-31')"] + [
-            f"CASE WHEN {t}.__s{i} AND y{i}.day IS NOT NULL THEN y{i}.day "
-            "ELSE DATE '9999-12-31' END"
-            for i in self.accounts()
+        never = "DATE '9999-12-31'"
+        days = [f"coalesce(x.day, {never})"] if "c" in self.filled else []
+        days += [
+            f"CASE WHEN {t}.__s{i} AND y{i}.day IS NOT NULL THEN y{i}.day ELSE {never} END"
+            for i in self._filled_accounts()
         ]
+        if not days:
+            return never
         return f"least({', '.join(days)})" if len(days) > 1 else days[0]
 
     def made(self, t: str) -> str:
         """The touch is not dated after its contact stopped."""
+        if not self.join("r", t):
+            return "true"
         return f"{t}.day <= {self.last(t)}"
 
 
@@ -375,7 +388,13 @@ def _events(con: duckdb.DuckDBPyConnection, m: Model, cuts: _Cuts) -> None:
                     f"SELECT f.__run, k.c, f.day FROM ({firsts.format(who='c')}) f "
                     f"JOIN {CONTACTS} k ON k.c = f.who AND k.__s{i}"
                 )
-        if parts:
+        if len(parts) == 1 and "c" not in cuts.filled:
+            # The first stops: already one row per run and contact, with its first day.
+            con.execute(
+                f"CREATE OR REPLACE TABLE {CUT} AS SELECT __run * {nc} + c AS key, __run, c, "
+                f"day FROM ({parts[0]})"
+            )
+        elif parts:
             con.execute(
                 f"CREATE OR REPLACE TABLE __sim_next AS SELECT __run * {nc} + c AS key, __run, "
                 f"c, min(day) AS day FROM (SELECT __run, c, day FROM {CUT} UNION ALL "
@@ -383,9 +402,12 @@ def _events(con: duckdb.DuckDBPyConnection, m: Model, cuts: _Cuts) -> None:
             )
             con.execute(f"CREATE OR REPLACE TABLE {CUT} AS SELECT * FROM __sim_next")
             con.execute("DROP TABLE __sim_next")
+        if parts:
+            cuts.filled.add("c")
         for i in swaps:
             con.execute(f"CREATE OR REPLACE TABLE {CUT}_a{i} AS SELECT * FROM __sim_next_a{i}")
             con.execute(f"DROP TABLE __sim_next_a{i}")
+            cuts.filled.add(str(i))
     con.execute(
         f"CREATE OR REPLACE TABLE {LIMIT} AS SELECT r.__run, k.c, r.__run * {nc} + k.c AS key, "
         f"{cuts.last('k')} AS last FROM {RUNS} r CROSS JOIN {CONTACTS} k"
