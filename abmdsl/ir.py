@@ -237,6 +237,9 @@ class ConvertIR(IRNode):
     target: str
     p: DistIR
     delay_days: Decimal | None = None
+    # True: ``delay_days`` counts business days of the playbook's calendar (``after 5
+    # business days``); the date is the one that many business days after the stage before.
+    business_days: bool = False
 
 
 class CostIR(IRNode):

@@ -110,6 +110,7 @@ def _convert(ctx: Context, item: ast.Convert) -> ConvertIR:
         target=item.target.name,
         p=_dist(ctx, item.dist),
         delay_days=delay,
+        business_days=item.delay is not None and item.delay.unit == "business_day",
         span=item.span,
     )
 

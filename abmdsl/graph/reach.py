@@ -84,6 +84,8 @@ def timeline(playbook: Playbook, graph: nx.DiGraph) -> Timeline | None:
             continue
         for convert in simulation.conversions:
             delay = convert.delay_days or Decimal(0)
+            if convert.business_days:  # the soonest: every five business days span a weekend
+                delay = delay + 2 * (delay // 5)
             if convert.source == stage and at + delay < day.get(convert.target, at + delay + 1):
                 day[convert.target] = at + delay
                 came_from[convert.target] = (stage, delay)

@@ -40,6 +40,7 @@ import pyarrow as pa
 
 from ..data.values import SQL_TYPES
 from ..ir import ConvertIR, DistIR, FieldInfo, Playbook, ReplyIR, SimulationIR
+from ..schedule.calendar import BusinessCalendar
 from ..schedule.stops import rules_in_use
 
 ACTIVITIES = "activities"  # the name the KPI views read (see abmdsl.evaluate.population)
@@ -241,7 +242,7 @@ def play(con: duckdb.DuckDBPyConnection, playbook: Playbook, m: Model, planned: 
         f"SELECT coalesce(max(c), 0) + 1, coalesce(max(a), 0) + 1 FROM {TOUCHES}"
     ).fetchall()
     cuts = _Cuts(rules, int(nc), int(na))
-    _events(con, m, cuts)
+    _events(con, m, cuts, BusinessCalendar.of(playbook))
     # A contact's touches made in a run are those up to its last day: a join on the contact
     # with a range, whose build side is the planned touches, rather than a probe of the
     # stops for every one of runs × planned touches.
@@ -285,6 +286,21 @@ def _uniform(run: str, touch: str, stage: int, seed: int) -> str:
         f"(hash(hash({seed}::BIGINT, {run}::BIGINT, {touch}::BIGINT, {stage}::BIGINT))"
         f"::DOUBLE / {TWO_64})"
     )
+
+
+def _business_days(
+    con: duckdb.DuckDBPyConnection, name: str, m: Model, delay: int, calendar: BusinessCalendar
+) -> None:
+    """``name``: for every day an event can fall on, the day ``delay`` business days later in
+    the playbook's calendar (its holidays and working days included) — a few hundred rows,
+    which the events join instead of adding calendar days."""
+    ((first,),) = con.sql(f"SELECT min(day) FROM {TOUCHES}").fetchall()
+    first = first or m.last_day
+    days = [first + dt.timedelta(days=i) for i in range((m.last_day - first).days + 1)]
+    later = [calendar.business_days(day + dt.timedelta(days=1), delay)[-1] for day in days]
+    con.register("__sim_bd_arrow", pa.table({"day": days, "later": later}))
+    con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM __sim_bd_arrow")
+    con.unregister("__sim_bd_arrow")
 
 
 _Rule = tuple[str, bool, list[str]]  # (event stage, for the whole account, cadences it is of)
@@ -337,7 +353,9 @@ class _Cuts:
         return f"{t}.day <= {self.last(t)}"
 
 
-def _events(con: duckdb.DuckDBPyConnection, m: Model, cuts: _Cuts) -> None:
+def _events(
+    con: duckdb.DuckDBPyConnection, m: Model, cuts: _Cuts, calendar: BusinessCalendar
+) -> None:
     """Replies and conversions of every planned touch; then, stage by stage, the first event
     of each rule, into the stops (:class:`_Cuts`); then each run's last day of each contact
     (:data:`LIMIT`) and the events of the touches made."""
@@ -349,11 +367,16 @@ def _events(con: duckdb.DuckDBPyConnection, m: Model, cuts: _Cuts) -> None:
     )
     for k, convert in enumerate(m.conversions, start=2):
         delay = math.ceil(convert.delay_days or 0)
+        later, days = f"(e.day + {delay})::DATE", ""
+        if convert.business_days and delay:
+            _business_days(con, f"__sim_bd{k}", m, delay, calendar)
+            later, days = "b.later", f" JOIN __sim_bd{k} b ON b.day = e.day"
         con.execute(
             f"CREATE OR REPLACE TABLE __sim_e{k} AS SELECT e.__run, e.t, e.c, "
-            f"(e.day + {delay})::DATE AS day, e.td FROM __sim_e{k - 1} e JOIN {PARAMS} p "
-            f"ON p.__run = e.__run WHERE {_uniform('p.__draw', 'e.t', k, m.seed)} < p.v{k - 2} "
-            f"AND e.day + {delay} <= DATE '{m.last_day.isoformat()}'"
+            f"{later} AS day, e.td FROM __sim_e{k - 1} e JOIN {PARAMS} p "
+            f"ON p.__run = e.__run{days} "
+            f"WHERE {_uniform('p.__draw', 'e.t', k, m.seed)} < p.v{k - 2} "
+            f"AND {later} <= DATE '{m.last_day.isoformat()}'"
         )
     # All touches of a contact are of one cadence (its account's tier's), so a contact's
     # touches stop on one day per run: the first event of any rule of that cadence. Rules

@@ -238,3 +238,27 @@ def test_the_cli_refuses_bad_input_with_exit_2(
     args = ["simulate", str(PHARMA), "--accounts", str(ACCOUNTS), "--contacts", str(CONTACTS)]
     assert main([*args, *extra]) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("delay", "meeting"),
+    [("after 3 days", "2027-01-18"), ("after 3 business days", "2027-01-20")],
+)
+def test_a_delay_in_business_days_skips_the_weekend(
+    tmp_path: Path, delay: str, meeting: str
+) -> None:
+    # Touched and replied on Friday 15 January: three business days later is Wednesday.
+    text = BINOMIAL.replace("start 2027-01-11", "start 2027-01-15").replace(
+        "convert reply to meeting 50% after 3 days", f"convert reply to meeting 100% {delay}"
+    )
+    compiled = compile_text(text.format(k=1, p="100%", runs=3), "delay.abm")
+    assert compiled.ok, [d.message for d in compiled.diagnostics]
+    playbook, sources = compiled.playbook, compiled.sources
+    _, _, accounts, contacts = _binomial(tmp_path, 2, "100%", 1)
+    schedule = build_schedule(playbook, sources, accounts, contacts)  # type: ignore[arg-type]
+    con = connect()
+    model.play(con, playbook, model.model(playbook, 3, 1), schedule.touches)  # type: ignore[arg-type]
+    days = con.sql(
+        f'SELECT DISTINCT type, CAST("on" AS VARCHAR) FROM {model.ACTIVITIES} ORDER BY 1'
+    ).fetchall()
+    assert days == [("meeting", meeting), ("reply", "2027-01-15"), ("touch", "2027-01-15")]
