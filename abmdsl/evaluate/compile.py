@@ -158,8 +158,6 @@ class KpiCompiler:
         and nested aggregate is grouped by it, so each row is what the query without a
         partition gives on that value's rows alone.
         """
-        if partition is not None and self._scored:
-            raise Unsupported("engagement scores cannot yet be measured per partition")
         self._partition = partition
         outputs: list[Output] = []
         columns: list[exp.Expression] = []
@@ -269,6 +267,7 @@ class KpiCompiler:
                     self._tables("contacts", group) if self.contacts else None,
                     self.day,
                     self.date_field,
+                    self._partition.column if self._partition is not None else None,
                 )
                 cte = exp.CTE(this=body, alias=exp.TableAlias(this=name), materialized=reads > 1)
                 shared.append(cte)

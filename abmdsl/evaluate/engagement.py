@@ -76,8 +76,13 @@ def scored_accounts(
     contacts: str | None,
     day: dt.date | None,
     date_field: str | None,
+    partition: str | None = None,
 ) -> exp.Select:
-    """``SELECT a.*, <score> AS name, … FROM accounts a LEFT JOIN <scores per account> …``."""
+    """``SELECT a.*, <score> AS name, … FROM accounts a LEFT JOIN <scores per account> …``.
+
+    With ``partition`` (a column every table holds: a simulation's ``__run``), each account's
+    scores are those of its partition's activities alone.
+    """
     key = playbook.key_field("accounts")
     if key is None:
         raise Unsupported("`accounts` have no key field")
@@ -86,12 +91,13 @@ def scored_accounts(
     for n, name in enumerate(names):
         score = playbook.engagements[name]
         alias = f"__e{n}"
-        body = _per_account(playbook, score, activities, contacts, day, date_field)
-        select = select.join(
-            exp.alias_(exp.Subquery(this=body), alias),
-            on=exp.EQ(this=column("__account", alias), expression=column(key.name, "a")),
-            join_type="LEFT",
+        body = _per_account(playbook, score, activities, contacts, day, date_field, partition)
+        on: exp.Expression = exp.EQ(
+            this=column("__account", alias), expression=column(key.name, "a")
         )
+        if partition is not None:
+            on = exp.and_(on, _same(partition, alias, "a"))
+        select = select.join(exp.alias_(exp.Subquery(this=body), alias), on=on, join_type="LEFT")
         value = decimal(
             exp.Coalesce(this=column("__score", alias), expressions=[exp.Literal.number(0)])
         )
@@ -109,24 +115,29 @@ def _per_account(
     contacts: str | None,
     day: dt.date | None,
     date_field: str | None,
+    partition: str | None,
 ) -> exp.Select:
     account_of, contact_of, contact_account = links(playbook)
     contact_key = playbook.key_field("contacts")
     points = _points(score)
+    # The partition is one more key of every grouping, and of the join with the contacts.
+    parts = [] if partition is None else [partition]
     if points is None:  # no type has points: nothing counts
         return exp.select(
             exp.alias_(exp.Null(), "__account", quoted=True),
+            *(exp.alias_(exp.Null(), p, quoted=True) for p in parts),
             exp.alias_(decimal(exp.Literal.number(0)), "__score", quoted=True),
         ).where(exp.false())
     inner = exp.select().from_(exp.alias_(exp.to_table(activities), "x"))
     with_contact = contact_of is not None and contacts is not None and contact_key is not None
     if with_contact:
         assert contact_of is not None and contact_key is not None and contacts is not None
-        inner = inner.join(
-            exp.alias_(exp.to_table(contacts), "c"),
-            on=exp.EQ(this=column(contact_key.name, "c"), expression=column(contact_of, "x")),
-            join_type="LEFT",
+        on: exp.Expression = exp.EQ(
+            this=column(contact_key.name, "c"), expression=column(contact_of, "x")
         )
+        if partition is not None:
+            on = exp.and_(on, _same(partition, "c", "x"))
+        inner = inner.join(exp.alias_(exp.to_table(contacts), "c"), on=on, join_type="LEFT")
     if account_of is not None:
         account: exp.Expression = column(account_of, "x")
     elif with_contact and contact_account is not None:
@@ -176,10 +187,11 @@ def _per_account(
             "__person",
             quoted=True,
         ),
+        *(exp.alias_(column(p, "x"), p, quoted=True) for p in parts),
         exp.alias_(exp.Sum(this=value), "__points", quoted=True),
     )
     inner = inner.where(exp.and_(*conditions)).group_by(
-        exp.Literal.number(1), exp.Literal.number(2)
+        *(exp.Literal.number(i) for i in range(1, 3 + len(parts)))
     )
     total = column("__points")
     rolled: exp.Expression
@@ -192,11 +204,16 @@ def _per_account(
     return (
         exp.select(
             exp.alias_(column("__account"), "__account", quoted=True),
+            *(exp.alias_(column(p), p, quoted=True) for p in parts),
             exp.alias_(decimal(rolled), "__score", quoted=True),
         )
         .from_(exp.alias_(exp.Subquery(this=inner), "__persons"))
-        .group_by(column("__account"))
+        .group_by(column("__account"), *(column(p) for p in parts))
     )
+
+
+def _same(partition: str, left: str, right: str) -> exp.Expression:
+    return exp.EQ(this=column(partition, left), expression=column(partition, right))
 
 
 def _points(score: EngagementIR) -> exp.Expression | None:

@@ -149,7 +149,28 @@ def test_stop_on_reply_holds_back_the_later_touches(tmp_path: Path) -> None:
     assert sim.cost[50] == Decimal(20)
 
 
-@pytest.mark.parametrize("text", ["pharma", "nested"])
+ENGAGEMENT = """
+engagement attention "Account engagement" {
+  reply 5 points
+  meeting 10 points
+  discussion 20 points
+  reply by email 3 points
+  level c_level x2
+  role CFO x3
+  tier tailored x1.5
+  within 60 days
+  decay 10% per week
+  roll up max
+}
+
+kpi attentive = share(accounts where attention >= 10)
+  target >= 10%
+
+kpi mean_attention = avg(accounts.attention)
+"""
+
+
+@pytest.mark.parametrize("text", ["pharma", "nested", "engagement"])
 def test_the_kpis_per_run_are_the_unpartitioned_query_on_each_run(
     tmp_path: Path, text: str
 ) -> None:
@@ -169,6 +190,9 @@ def test_the_kpis_per_run_are_the_unpartitioned_query_on_each_run(
             'kpi held_share = share(activities where type = "reply") of control\n'
             "  target >= 0%\n"
         )
+    if text == "engagement":
+        extra = ENGAGEMENT
+    if text != "pharma":
         source = PHARMA.read_text(encoding="utf-8") + extra
         compiled = compile_text(source, str(PHARMA))
         assert compiled.ok, [d.message for d in compiled.diagnostics]
