@@ -4,7 +4,8 @@
 playbook with its data, a README, a GitHub Actions workflow and a pre-commit configuration.
 A folder with anything in it (besides ``.git``) is refused unless ``--force``; even then no
 file that is already there is replaced: each is named as kept. Exit codes: 0 written, 2 bad
-usage or a folder that cannot be written.
+usage or a folder that cannot be written. The scaffold also holds scenarios of the sample pilot
+(``features/``, run by ``pytest`` with the steps of ``abmdsl[testing]``).
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from .__about__ import __version__
 
 WORKFLOW = ".github/workflows/playbooks.yml"
 
-# Template → where it goes. The templates have no leading dot, so that neither packaging nor
-# this repository's own tools (GitHub, pre-commit, git) take them for their own files.
+# Template → where it goes. The templates have no leading dot and no `.py` or `.ini` suffix,
+# so that neither packaging nor this repository's own tools (GitHub, pre-commit, git, pytest)
+# take them for their own files.
 FILES: tuple[tuple[str, str], ...] = (
     ("README.md", "README.md"),
     ("gitignore", ".gitignore"),
@@ -32,6 +34,9 @@ FILES: tuple[tuple[str, str], ...] = (
     ("playbooks/data/accounts.csv", "playbooks/data/accounts.csv"),
     ("playbooks/data/contacts.csv", "playbooks/data/contacts.csv"),
     ("playbooks/data/activities.csv", "playbooks/data/activities.csv"),
+    ("pytest-ini", "pytest.ini"),
+    ("test_features-py", "test_features.py"),
+    ("features/pilot.feature", "features/pilot.feature"),
 )
 # Pieces put into other templates, not written on their own.
 PARTS = ("github/workflows/diff-step.yml", "github/workflows/diff-step-pending.yml")

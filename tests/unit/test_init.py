@@ -7,6 +7,7 @@ they hold are run from inside the new repository, so the test runs the checks a 
 from __future__ import annotations
 
 import io
+import os
 import re
 import shlex
 import subprocess
@@ -100,6 +101,37 @@ def test_the_scaffold_passes_its_own_checks(made: Path, monkeypatch: pytest.Monk
     assert status == 0, out + err
 
 
+def scenarios(folder: Path) -> subprocess.CompletedProcess[str]:
+    """pytest in ``folder``, as its workflow runs it: from the repository's root, the steps
+    from the installed abmdsl (its pytest11 plugin), none of this project's configuration."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "PYTHONPATH")}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_the_scaffold_s_scenarios_pass(made: Path) -> None:
+    ran = scenarios(made)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "3 passed" in ran.stdout
+
+
+def test_a_scenario_of_the_scaffold_fails_when_the_playbook_changes(made: Path) -> None:
+    playbook = made / "playbooks" / "pharma_pilot.abm"
+    text = playbook.read_text(encoding="utf-8")
+    assert "at most 5 accounts" in text
+    playbook.write_text(text.replace("at most 5 accounts", "at most 6 accounts"), "utf-8")
+    ran = scenarios(made)
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    assert "1 failed" in ran.stdout
+
+
 def test_the_workflow_checks_formats_and_tests(made: Path) -> None:
     workflow = load_yaml(made / WORKFLOW)
     # PyYAML reads the key `on` as the boolean true (YAML 1.1); GitHub reads it as "on".
@@ -107,7 +139,8 @@ def test_the_workflow_checks_formats_and_tests(made: Path) -> None:
     assert set(triggers) == {"push", "pull_request"}
     steps = workflow_steps(made)
     runs = [step.get("run", "") for step in steps]
-    assert f'pip install "abmdsl=={__version__}"' in runs
+    assert f'pip install "abmdsl[testing]=={__version__}"' in runs
+    assert "pytest" in runs  # the scenarios
     assert "abm check --format github playbooks/" in runs
     assert any(r.startswith("abm fmt --check") for r in runs)
     assert "abm test playbooks/" in runs
