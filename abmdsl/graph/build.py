@@ -17,6 +17,7 @@ import gc
 import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..ir import CadenceIR, GoalIR, KpiIR, PlanIR, Playbook, SimulationIR, TierIR
@@ -38,6 +39,7 @@ NODE_KINDS = {
     "role": "a role of the plan",
     "stage": "a stage of the plan",
     "goal": "a goal",
+    "engagement": "an engagement score: a number per account, computed from its activities",
     "kpi": "a KPI",
     "baseline": "a baseline",
     "verdict": "the verdict",
@@ -123,6 +125,7 @@ def build_graph(playbook: Playbook) -> nx.DiGraph:
         _plan(b, playbook.plan)
         _cadences(b, playbook.cadences)
         _schedule(b, playbook.cadences, playbook.plan)
+        _engagements(b)
         _kpis(b)
         _goals(b, playbook.goals)
         _verdict(b)
@@ -266,6 +269,33 @@ def _schedule(b: _Builder, cadences: dict[str, CadenceIR], plan: PlanIR | None) 
             b.edge("settings", f"cadence:{name}", "depends-on")
 
 
+def _engagements(b: _Builder) -> None:
+    """Each score, fed by the fields it reads (type, channel, date, contact, multipliers) and
+    by the tiers whose accounts it multiplies."""
+    fields = b.playbook.fields
+    dates = [n for n, f in fields.get("activities", {}).items() if f.type == "date"]
+    for name, score in b.playbook.engagements.items():
+        node = b.node(f"engagement:{name}", "engagement", name, score, score.title)
+        read = [score.type_field, score.channel_field, score.contact_field]
+        if score.within_days is not None or score.decay is not None:
+            read += dates[:1] if len(dates) == 1 else []
+        sources = [f"field:activities.{f}" for f in read if f is not None]
+        for m in score.multipliers:
+            by_tier = m.source == "tier"
+            sources.append(f"tier:{m.value}" if by_tier else f"field:{m.source}.{m.field}")
+        for source in sources:
+            b.edge(source, node, "depends-on", getattr(score, "span", None))
+
+
+def _engagement_ref(b: _Builder, ref: Ref) -> Ref:
+    """A KPI reads a score like a field of accounts: the edge comes from the score."""
+    source, span = ref
+    name = source.removeprefix("field:accounts.")
+    if source != name and name in b.playbook.engagements:
+        return f"engagement:{name}", span
+    return ref
+
+
 def _kpis(b: _Builder) -> None:
     kpis, baselines = b.playbook.kpis, b.playbook.baselines
     for name, baseline in baselines.items():
@@ -273,13 +303,17 @@ def _kpis(b: _Builder) -> None:
     for name, kpi in kpis.items():
         b.node(f"kpi:{name}", "kpi", name, kpi, kpi.title)
     names = {**{n: f"baseline:{n}" for n in baselines}, **{n: f"kpi:{n}" for n in kpis}}
-    resolver = Resolver(b.playbook.fields, names, None)
+    fields: dict[str, Any] = dict(b.playbook.fields)
+    if b.playbook.engagements:  # the scores are read like fields of accounts
+        fields["accounts"] = {**fields.get("accounts", {}), **b.playbook.engagements}
+    resolver = Resolver(fields, names, None)
     for name, baseline in baselines.items():
-        b.uses(resolver.refs(baseline.expr), f"baseline:{name}")
+        b.uses(map(partial(_engagement_ref, b), resolver.refs(baseline.expr)), f"baseline:{name}")
     for name, kpi in kpis.items():
         node = f"kpi:{name}"
-        b.uses(resolver.refs(kpi.expr), node)
+        b.uses(map(partial(_engagement_ref, b), resolver.refs(kpi.expr)), node)
         for source, span in _threshold_refs(resolver, kpi):
+            source, span = _engagement_ref(b, (source, span))
             if source != node:  # `target >= engagement of control * 1.5`: itself, elsewhere
                 b.edge(source, node, "compared-with", span)
 

@@ -35,6 +35,7 @@ _STYLE = {
     "role": ("ellipse", "#f0e6ff"),
     "stage": ("tab", "#e3d7ff"),
     "goal": ("hexagon", "#ffc9c9"),
+    "engagement": ("box", "#ffefd6"),
     "kpi": ("box", "#ffe0b3"),
     "baseline": ("box", "#f2f2f2"),
     "verdict": ("doubleoctagon", "#ff9f9f"),

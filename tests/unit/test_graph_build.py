@@ -30,8 +30,31 @@ def kinds_of(graph: nx.DiGraph, source: str, target: str) -> str:
 
 
 def test_the_seed_has_a_node_of_every_kind_and_an_edge_of_every_kind(seed: nx.DiGraph) -> None:
-    assert {a["kind"] for _, a in seed.nodes(data=True)} == set(NODE_KINDS)
+    # The seed measures engagement by a KPI of its own; engagement scores have a test below.
+    assert {a["kind"] for _, a in seed.nodes(data=True)} == set(NODE_KINDS) - {"engagement"}
     assert {a["kind"] for *_, a in seed.edges(data=True)} == set(EDGE_KINDS)
+
+
+def test_an_engagement_score_is_fed_by_what_it_reads_and_feeds_the_kpis_reading_it() -> None:
+    text = (ROOT / "docs" / "language" / "engagement.md").read_text(encoding="utf-8")
+    source = text.split("```abm\n", 1)[1].split("```", 1)[0]
+    compiled = compile_text(source, "engagement.abm")
+    assert compiled.ok and compiled.playbook is not None
+    graph = graph_of(compiled.playbook)
+    node = "engagement:attention"
+    assert graph.nodes[node]["kind"] == "engagement"
+    assert {s for s, _ in graph.in_edges(node)} == {
+        "field:activities.type",
+        "field:activities.channel",
+        "field:activities.contact_id",
+        "field:activities.on",  # `within` and `decay` count the activity's age
+        "field:activities.level",
+        "field:contacts.role",
+        "tier:tailored",
+    }
+    assert {t for _, t in graph.out_edges(node)} == {"kpi:attentive", "kpi:mean_attention"}
+    assert kinds_of(graph, node, "kpi:attentive") == "depends-on"
+    assert nx.is_directed_acyclic_graph(graph)
 
 
 @pytest.mark.parametrize("path", PLAYBOOKS, ids=lambda p: p.name)
