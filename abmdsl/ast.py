@@ -606,6 +606,7 @@ class Reply(Node):
     audience: Ident | None = None
     tier: Ident | None = None
     dist: Dist
+    delay: Duration | None = None  # `after 2 days`: how long after its touch a reply comes
 
 
 class Convert(Node):

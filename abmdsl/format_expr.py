@@ -278,7 +278,8 @@ def _dist(node: ast.Fixed | ast.Uniform | ast.Beta) -> str:
 def _reply(node: ast.Reply) -> str:
     to = f" to {node.audience.name}" if node.audience is not None else ""
     within = f" in {node.tier.name}" if node.tier is not None else ""
-    return f"reply {node.channel.name}{to}{within} {_dist(node.dist)}"
+    after = f" after {duration(node.delay)}" if node.delay is not None else ""
+    return f"reply {node.channel.name}{to}{within} {_dist(node.dist)}{after}"
 
 
 def _convert(node: ast.Convert) -> str:

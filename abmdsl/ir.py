@@ -230,6 +230,8 @@ class ReplyIR(IRNode):
     audience: str | None
     tier: str | None
     p: DistIR
+    delay_days: Decimal | None = None  # after its touch; business days with `business_days`
+    business_days: bool = False
 
 
 class ConvertIR(IRNode):

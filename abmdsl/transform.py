@@ -651,7 +651,12 @@ class ToAst:
         return _make(ast.Seed, self._span(meta), value=self._int(children[0]))
 
     def reply(self, meta: Meta, children: list[Any]) -> ast.Reply:
-        fields: dict[str, Any] = {"channel": self._ident(children[0]), "dist": children[-1]}
+        delay = children.pop() if isinstance(children[-1], ast.Duration) else None
+        fields: dict[str, Any] = {
+            "channel": self._ident(children[0]),
+            "dist": children[-1],
+            "delay": delay,
+        }
         for key, ident in children[1:-1]:
             fields[key] = ident
         return _make(ast.Reply, self._span(meta), **fields)

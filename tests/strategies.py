@@ -481,7 +481,14 @@ def _simulate() -> st.SearchStrategy[Tokens]:
     item = st.one_of(
         _seq("runs", _int(1, 100_000)),
         _seq("seed", _int()),
-        _seq("reply", _name(), _maybe(_seq("to", _name())), _maybe(_seq("in", _name())), dist),
+        _seq(
+            "reply",
+            _name(),
+            _maybe(_seq("to", _name())),
+            _maybe(_seq("in", _name())),
+            dist,
+            _maybe(_seq("after", durations())),
+        ),
         _seq("convert", _name(), "to", _name(), dist, _maybe(_seq("after", durations()))),
         _seq("cost", _name(), money(), per),
     )

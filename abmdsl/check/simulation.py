@@ -90,6 +90,8 @@ def _reply(ctx: Context, item: ast.Reply) -> ReplyIR:
         audience=item.audience.name if item.audience else None,
         tier=item.tier.name if item.tier else None,
         p=_dist(ctx, item.dist),
+        delay_days=_delay(ctx, item.delay),
+        business_days=item.delay is not None and item.delay.unit == "business_day",
         span=item.span,
     )
 
@@ -98,21 +100,25 @@ def _convert(ctx: Context, item: ast.Convert) -> ConvertIR:
     for stage in (item.source, item.target):
         if stage.name not in FUNNEL:
             ctx.unknown("ABM201", "funnel stage", stage, set(FUNNEL))
-    delay = None
-    if item.delay is not None:
-        per_day = {"day": 1, "week": 7, "business_day": 1}.get(item.delay.unit)
-        if per_day is None:
-            ctx.error("ABM203", "a delay is counted in days or weeks", item.delay.span)
-        else:
-            delay = item.delay.amount * per_day
     return ConvertIR(
         source=item.source.name,
         target=item.target.name,
         p=_dist(ctx, item.dist),
-        delay_days=delay,
+        delay_days=_delay(ctx, item.delay),
         business_days=item.delay is not None and item.delay.unit == "business_day",
         span=item.span,
     )
+
+
+def _delay(ctx: Context, delay: ast.Duration | None) -> Decimal | None:
+    """A reply's or a conversion's delay in days (business days when so written)."""
+    if delay is None:
+        return None
+    per_day = {"day": 1, "week": 7, "business_day": 1}.get(delay.unit)
+    if per_day is None:
+        ctx.error("ABM203", "a delay is counted in days or weeks", delay.span)
+        return None
+    return delay.amount * per_day
 
 
 def _cost(ctx: Context, item: ast.Cost) -> CostIR:

@@ -75,22 +75,27 @@ def timeline(playbook: Playbook, graph: nx.DiGraph) -> Timeline | None:
     if simulation is None or not simulation.conversions:
         return None
     start = first_touch_day(playbook, graph)
-    day = {"touch": Decimal(start), "reply": Decimal(start)}
-    came_from = {"reply": ("touch", Decimal(0))}
-    queue = [(Decimal(start), "touch"), (Decimal(start), "reply")]
+    replied = min((_soonest(r.delay_days, r.business_days) for r in simulation.replies), default=0)
+    day = {"touch": Decimal(start), "reply": Decimal(start) + replied}
+    came_from = {"reply": ("touch", Decimal(replied))}
+    queue = [(Decimal(start), "touch"), (Decimal(start) + replied, "reply")]
     while queue:
         at, stage = heapq.heappop(queue)
         if at > day.get(stage, at):
             continue
         for convert in simulation.conversions:
-            delay = convert.delay_days or Decimal(0)
-            if convert.business_days:  # the soonest: every five business days span a weekend
-                delay = delay + 2 * (delay // 5)
+            delay = _soonest(convert.delay_days, convert.business_days)
             if convert.source == stage and at + delay < day.get(convert.target, at + delay + 1):
                 day[convert.target] = at + delay
                 came_from[convert.target] = (stage, delay)
                 heapq.heappush(queue, (at + delay, convert.target))
     return Timeline(day, came_from, start)
+
+
+def _soonest(delay: Decimal | None, business: bool) -> Decimal:
+    """A delay in calendar days, at its soonest: every five business days span a weekend."""
+    days = delay or Decimal(0)
+    return days + 2 * (days // 5) if business else days
 
 
 def kpi_stages(graph: nx.DiGraph, kpi: str) -> list[str]:

@@ -234,6 +234,7 @@ def play(con: duckdb.DuckDBPyConnection, playbook: Playbook, m: Model, planned: 
         raise SimulateError(
             f"no reply rate fits the touches on {channels}: add e.g. `reply {unmatched[0][0]} 5%`"
         )
+    _reply_days(con, m, BusinessCalendar.of(playbook))
     con.execute(
         f"CREATE OR REPLACE TABLE {CONTACTS} AS SELECT DISTINCT a, c"
         f"{''.join(f', __s{i}' for i in range(len(rules)))} FROM {TOUCHES}"
@@ -288,19 +289,56 @@ def _uniform(run: str, touch: str, stage: int, seed: int) -> str:
     )
 
 
+def _days(con: duckdb.DuckDBPyConnection, m: Model) -> list[dt.date]:
+    """Every day an event can fall on: from the first touch to the pilot's last day."""
+    ((first,),) = con.sql(f"SELECT min(day) FROM {TOUCHES}").fetchall()
+    first = first or m.last_day
+    return [first + dt.timedelta(days=i) for i in range((m.last_day - first).days + 1)]
+
+
+def _later(day: dt.date, delay: int, business: bool, calendar: BusinessCalendar) -> dt.date:
+    if not business or not delay:
+        return day + dt.timedelta(days=delay)
+    return calendar.business_days(day + dt.timedelta(days=1), delay)[-1]
+
+
 def _business_days(
     con: duckdb.DuckDBPyConnection, name: str, m: Model, delay: int, calendar: BusinessCalendar
 ) -> None:
     """``name``: for every day an event can fall on, the day ``delay`` business days later in
     the playbook's calendar (its holidays and working days included) — a few hundred rows,
     which the events join instead of adding calendar days."""
-    ((first,),) = con.sql(f"SELECT min(day) FROM {TOUCHES}").fetchall()
-    first = first or m.last_day
-    days = [first + dt.timedelta(days=i) for i in range((m.last_day - first).days + 1)]
-    later = [calendar.business_days(day + dt.timedelta(days=1), delay)[-1] for day in days]
+    days = _days(con, m)
+    later = [_later(day, delay, True, calendar) for day in days]
     con.register("__sim_bd_arrow", pa.table({"day": days, "later": later}))
     con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM __sim_bd_arrow")
     con.unregister("__sim_bd_arrow")
+
+
+def _reply_days(con: duckdb.DuckDBPyConnection, m: Model, calendar: BusinessCalendar) -> None:
+    """Each planned touch's ``rday``: the day a reply to it would come, its reply line's delay
+    after the touch (the touch's own day without one)."""
+    delays = {i: r for i, r in enumerate(m.replies) if r.delay_days}
+    if not delays:
+        con.execute(f"CREATE OR REPLACE TABLE {TOUCHES} AS SELECT *, day AS rday FROM {TOUCHES}")
+        return
+    days = _days(con, m)
+    rules, on, later = [], [], []
+    for i, reply in delays.items():
+        delay = math.ceil(reply.delay_days or 0)
+        rules += [i] * len(days)
+        on += days
+        later += [_later(day, delay, reply.business_days, calendar) for day in days]
+    con.register(
+        "__sim_rd_arrow",
+        pa.table({"rule": pa.array(rules, pa.int32()), "day": on, "later": later}),
+    )
+    con.execute(
+        f"CREATE OR REPLACE TABLE {TOUCHES} AS SELECT t.*, coalesce(d.later, t.day) AS rday "
+        f"FROM {TOUCHES} t LEFT JOIN __sim_rd_arrow d ON d.rule = t.rule AND d.day = t.day "
+        "ORDER BY t.t"
+    )
+    con.unregister("__sim_rd_arrow")
 
 
 _Rule = tuple[str, bool, list[str]]  # (event stage, for the whole account, cadences it is of)
@@ -360,10 +398,13 @@ def _events(
     of each rule, into the stops (:class:`_Cuts`); then each run's last day of each contact
     (:data:`LIMIT`) and the events of the touches made."""
     rates = " ".join(f"WHEN {i} THEN p.r{i}" for i in range(len(m.replies)))
+    in_time = ""
+    if any(r.delay_days for r in m.replies):
+        in_time = f" AND t.rday <= DATE '{m.last_day.isoformat()}'"
     con.execute(
-        "CREATE OR REPLACE TABLE __sim_e1 AS SELECT p.__run, t.t, t.c, t.day, t.day AS td FROM "
-        f"{PARAMS} p CROSS JOIN {TOUCHES} t "
-        f"WHERE {_uniform('p.__draw', 't.t', 1, m.seed)} < CASE t.rule {rates} END"
+        "CREATE OR REPLACE TABLE __sim_e1 AS SELECT p.__run, t.t, t.c, t.rday AS day, "
+        f"t.day AS td FROM {PARAMS} p CROSS JOIN {TOUCHES} t "
+        f"WHERE {_uniform('p.__draw', 't.t', 1, m.seed)} < CASE t.rule {rates} END{in_time}"
     )
     for k, convert in enumerate(m.conversions, start=2):
         delay = math.ceil(convert.delay_days or 0)

@@ -286,3 +286,55 @@ def test_a_delay_in_business_days_skips_the_weekend(
         f'SELECT DISTINCT type, CAST("on" AS VARCHAR) FROM {model.ACTIVITIES} ORDER BY 1'
     ).fetchall()
     assert days == [("meeting", meeting), ("reply", "2027-01-15"), ("touch", "2027-01-15")]
+
+
+def test_a_reply_comes_its_delay_after_the_touch_and_the_touches_before_it_go_out(
+    tmp_path: Path,
+) -> None:
+    # Touches on Friday 15, Monday 18 and Wednesday 20 January; a reply comes 2 business days
+    # after its touch, so the first is on Tuesday 19: the touch of Monday went out before it
+    # (and gets its reply on Wednesday), the touch of Wednesday is held back.
+    text = (
+        BINOMIAL.replace("start 2027-01-11", "start 2027-01-15")
+        .replace(
+            "  touch 1 on day 1: email to c_level\n",
+            "  touch 1 on day 1: email to c_level\n  touch 2 on day 2: email to c_level\n"
+            "  touch 3 on day 4: email to c_level\n",
+        )
+        .replace("reply email {p}", "reply email {p} after 2 business days")
+        .replace("convert reply to meeting 50%", "convert reply to meeting 100%")
+    )
+    compiled = compile_text(text.format(k=1, p="100%", runs=2), "reply.abm")
+    assert compiled.ok, [d.message for d in compiled.diagnostics]
+    playbook, sources = compiled.playbook, compiled.sources
+    _, _, accounts, contacts = _binomial(tmp_path, 1, "100%", 1)
+    schedule = build_schedule(playbook, sources, accounts, contacts)  # type: ignore[arg-type]
+    con = connect()
+    model.play(con, playbook, model.model(playbook, 2, 1), schedule.touches)  # type: ignore[arg-type]
+    rows = con.sql(
+        f'SELECT DISTINCT type, CAST("on" AS VARCHAR) FROM {model.ACTIVITIES} ORDER BY 2, 1'
+    ).fetchall()
+    assert rows == [
+        ("touch", "2027-01-15"),
+        ("touch", "2027-01-18"),
+        ("reply", "2027-01-19"),
+        ("reply", "2027-01-20"),
+        ("meeting", "2027-01-22"),  # three calendar days after each reply
+        ("meeting", "2027-01-23"),
+    ]
+
+
+def test_a_reply_delay_is_checked_and_written_back_as_it_was(tmp_path: Path) -> None:
+    text = BINOMIAL.format(k=1, p="10%", runs=2).replace(
+        "reply email 10%", "reply email 10% after 2 business days"
+    )
+    compiled = compile_text(text, "reply.abm")
+    assert compiled.ok and compiled.playbook is not None
+    assert compiled.playbook.simulation is not None
+    [reply] = compiled.playbook.simulation.replies
+    assert (reply.delay_days, reply.business_days) == (Decimal(2), True)
+    path = tmp_path / "reply.abm"
+    path.write_text(text, encoding="utf-8")
+    assert main(["fmt", str(path)]) == 0
+    assert "  reply email 10% after 2 business days\n" in path.read_text(encoding="utf-8")
+    assert main(["fmt", "--check", str(path)]) == 0
