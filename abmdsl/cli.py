@@ -374,12 +374,14 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_diff import add_diff_command
     from .cli_evaluate import add_evaluate_command
     from .cli_init import add_init_command
+    from .cli_report import add_report_command
     from .cli_schedule import add_schedule_command
     from .cli_simulate import add_simulate_command
 
     add_schedule_command(sub)
     add_evaluate_command(sub)
     add_simulate_command(sub)
+    add_report_command(sub)
     add_diff_command(sub)
     add_init_command(sub)
 

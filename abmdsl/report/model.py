@@ -40,6 +40,7 @@ class Dot:
     y: float
     tier: str
     accounts: int
+    holdout: bool = False  # the tier's control group: drawn hollow
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,12 @@ seed playbooks and the bundled sample data in ``playbooks/``.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 import pytest
-from pytest_bdd import given, parsers
+from pytest_bdd import given, parsers, then, when
 
 from abmdsl.testing.workspace import Workspace
 
@@ -49,8 +50,6 @@ def sample_data(workspace: Workspace, folder: str) -> None:
 
 
 # ------------------------------------------------------ simulating the pilot (`abm simulate`)
-# Imported here so that this block stays one append to a file another change edits above it.
-from pytest_bdd import then, when  # noqa: E402
 
 
 @when(parsers.parse('the strategist changes "{old}" to "{new}" in "{name}"'))
@@ -85,3 +84,46 @@ def sensitivity_lifts(workspace: Workspace, name: str, assumption: str, kpi: str
     [row] = [a for a in data["assumptions"] if a["assumption"] == assumption]
     low, high = row["at_low"]["kpis"][kpi], row["at_high"]["kpis"][kpi]
     assert low["change"] <= 0 <= high["change"] and low["p_pass"] < high["p_pass"], row
+
+
+# ------------------------------------------------------------ the pilot's report (`abm report`)
+# Read from the page's data attributes, which the report keeps for tests and tools.
+
+
+def _page(workspace: Workspace, name: str) -> str:
+    return (workspace.root / name).read_text(encoding="utf-8")
+
+
+@then(parsers.parse('the report "{name}" shows tier "{tier}" with {count:d} accounts'))
+def report_tier_count(workspace: Workspace, name: str, tier: str, count: int) -> None:
+    assert f'data-tier="{tier}" data-accounts="{count}"' in _page(workspace, name)
+
+
+@then(
+    parsers.parse('the report "{name}" lists account "{key}" in tier "{tier}" because "{reason}"')
+)
+def report_lists_account(workspace: Workspace, name: str, key: str, tier: str, reason: str) -> None:
+    row = re.search(
+        rf'<tr data-account="{re.escape(key)}" data-tier="{tier}">.*?</tr>',
+        _page(workspace, name),
+        re.S,
+    )
+    assert row is not None, f"{key} is not listed in tier {tier}"
+    assert reason in row.group(0), row.group(0)
+
+
+@then(parsers.parse('the report "{name}" gives the verdict "{state}"'))
+def report_verdict(workspace: Workspace, name: str, state: str) -> None:
+    assert f'data-verdict="{state}"' in _page(workspace, name)
+
+
+@then(parsers.parse('the report "{name}" draws the matrix, the plan and the cadence calendar'))
+def report_charts(workspace: Workspace, name: str) -> None:
+    page = _page(workspace, name)
+    for chart in ("chart-matrix", "chart-gantt", "chart-cadence-weeks", "chart-cadence-days"):
+        assert f'id="{chart}"' in page, chart
+
+
+@then(parsers.parse('the report "{name}" says "{text}"'))
+def report_says(workspace: Workspace, name: str, text: str) -> None:
+    assert text in _page(workspace, name)
