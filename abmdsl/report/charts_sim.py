@@ -1,15 +1,15 @@
-"""The simulation's charts: P(pass) with its interval, the outcomes, and the percentiles.
+"""The simulation's charts: P(pass) with its interval, the outcomes, and the distributions.
 
 Input: a :class:`~abmdsl.simulate.results.Simulation`. Output: ``chart id → <svg>``.
 
-A :class:`Simulation` keeps each KPI's count of runs per status and its 5th, 50th and 95th
-percentiles, not every run's value; so the spread is drawn as those percentiles (a range with
-its median), not as a histogram.
+Each KPI's and the cost's distribution over the runs is drawn from the simulation's histogram
+(:func:`abmdsl.simulate.results.histogram`), with its 5th, 50th and 95th percentiles marked.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from ..evaluate.report import shown
@@ -18,7 +18,7 @@ from .svg import render_svg
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from ..simulate.results import Simulation
+    from ..simulate.results import Bin, Simulation
 
 STATUS_COLOURS = {"pass": "#1B7F3B", "warn": "#D99A00", "fail": "#C0392B", "no data": "#A0A8B0"}
 VERDICT, KPI = "#0072B2", "#56B4E9"  # neutral: a low P(pass) is not drawn as good news
@@ -91,19 +91,74 @@ def outcomes_chart(sim: Simulation) -> str:
 
 
 def ranges_chart(sim: Simulation) -> str:
-    """One small panel per KPI and for the cost: p5 to p95 as a bar, the median as a dot."""
-    panels: list[tuple[str, str, dict[int, Any]]] = [
-        (f"{k.name}" + (f" (target {k.target})" if k.target else ""), k.kind, k.percentiles)
+    """One small panel per KPI and for the cost: how many runs gave each value (a histogram),
+    p5, p50 and p95 marked; as a p5–p95 bar when there is no histogram to draw."""
+    panels: list[tuple[str, str, dict[int, Any], tuple[Bin, ...]]] = [
+        (
+            f"{k.name}" + (f" (target {k.target})" if k.target else ""),
+            k.kind,
+            k.percentiles,
+            k.histogram,
+        )
         for k in sim.kpis
     ]
-    panels.append(("total cost", "money", dict(sim.cost)))
+    panels.append(("total cost", "money", dict(sim.cost), sim.cost_histogram))
 
     def draw(figure: Figure) -> None:
         axes = figure.subplots(len(panels), 1, squeeze=False)[:, 0]
-        for ax, (title, kind, found) in zip(axes, panels, strict=True):
-            _range(ax, title, kind, found, sim.currency)
+        for ax, (title, kind, found, bins) in zip(axes, panels, strict=True):
+            if _numeric(bins):
+                _histogram(ax, title, kind, found, bins, sim)
+            else:
+                _range(ax, title, kind, found, sim.currency)
 
-    return render_svg("chart-sim-ranges", (8.2, 0.85 * len(panels) + 0.4), draw)
+    return render_svg("chart-sim-ranges", (8.2, 1.35 * len(panels) + 0.4), draw)
+
+
+def _numeric(bins: tuple[Bin, ...]) -> bool:
+    return bool(bins) and all(isinstance(b.low, Decimal | int) for b in bins)
+
+
+def _histogram(
+    ax: Any, title: str, kind: str, found: dict[int, Any], bins: tuple[Bin, ...], sim: Simulation
+) -> None:
+    ax.set_title(title, fontsize=9, fontweight="normal", loc="left")
+    single = all(b.low == b.high for b in bins)  # one bar per value (counts, mostly)
+    if single:
+        ranked = sorted({float(b.low) for b in bins})
+        gaps = [b - a for a, b in pairwise(ranked)]
+        width = (min(gaps) if gaps else 1.0) * 0.8
+        xs = [float(b.low) for b in bins]
+        ax.bar(xs, [b.runs / sim.runs * 100 for b in bins], width=width, color=KPI, alpha=0.85)
+    else:
+        lefts = [float(b.low) for b in bins]
+        widths = [float(b.high) - float(b.low) for b in bins]
+        heights = [b.runs / sim.runs * 100 for b in bins]
+        ax.bar(lefts, heights, width=widths, align="edge", color=KPI, alpha=0.85)
+    for q, style in ((5, ":"), (50, "-"), (95, ":")):
+        value = found.get(q)
+        if isinstance(value, Decimal | int):
+            ax.axvline(float(value), color=VERDICT, linestyle=style, linewidth=1)
+            label = f"p{q} {shown(Decimal(str(value)), kind, sim.currency)}"
+            ax.annotate(
+                label,
+                (float(value), 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(3, -2),
+                textcoords="offset points",
+                ha="left",
+                va="top",
+                fontsize=7,
+                color=VERDICT,
+            )
+    if kind == "percent":  # values are fractions: read them as the scorecard writes them
+        from matplotlib.ticker import PercentFormatter
+
+        ax.xaxis.set_major_formatter(PercentFormatter(xmax=1))
+    ax.set_ylabel("% of runs", fontsize=7.5)
+    ax.tick_params(labelsize=7.5)
+    ax.grid(True, axis="y", color="#d5dbe1", linewidth=0.5)
+    ax.set_axisbelow(True)
 
 
 def _range(ax: Any, title: str, kind: str, found: dict[int, Any], currency: str) -> None:

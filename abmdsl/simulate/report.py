@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from decimal import Decimal
 from io import StringIO
 from typing import Any
 
 from ..evaluate.report import shown
-from .results import PERCENTILES, Interval, Simulation
+from .results import PERCENTILES, Bin, Interval, Simulation
 from .sensitivity import End, Sensitivity
 
 
@@ -124,6 +125,7 @@ def to_json(sim: Simulation) -> str:
                 "interval95": _pair(k.interval),
                 "runs": k.statuses,
                 "percentiles": {f"p{q}": _number(k.percentiles[q]) for q in PERCENTILES},
+                "histogram": _bins(k.histogram),
             }
             for k in sim.kpis
         ],
@@ -135,6 +137,7 @@ def to_json(sim: Simulation) -> str:
             "interval95": _pair(sim.verdict_interval),
         },
         "cost": {f"p{q}": _number(sim.cost[q]) for q in PERCENTILES},
+        "cost_histogram": _bins(sim.cost_histogram),
         "provenance": sim.provenance,
     }
     if sim.sensitivity is not None:
@@ -185,6 +188,12 @@ def _number(value: Any) -> Any:
         value = value.normalize()
         return int(value) if value == value.to_integral_value() else float(value)
     return round(float(value), 6)
+
+
+def _bins(bins: Sequence[Bin]) -> list[dict[str, Any]]:
+    """Each bin's bounds, rounded like every number here; the ends of ``low`` to ``high``
+    are as :class:`~abmdsl.simulate.results.Bin` says."""
+    return [{"low": _number(b.low), "high": _number(b.high), "runs": b.runs} for b in bins]
 
 
 def _pair(interval: Interval) -> list[float]:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from typing import TYPE_CHECKING, Any
 
 from ..evaluate.compile import Output
@@ -37,6 +38,16 @@ class Interval:
 
 
 @dataclass(frozen=True)
+class Bin:
+    """Runs whose value lies from ``low`` to ``high``: ``low`` included, ``high`` excluded
+    but for the last bin (one value when ``low == high``)."""
+
+    low: Any
+    high: Any
+    runs: int
+
+
+@dataclass(frozen=True)
 class KpiOutcome:
     name: str
     title: str | None
@@ -46,6 +57,7 @@ class KpiOutcome:
     statuses: dict[str, int]  # status → runs
     interval: Interval  # Wilson 95% of P(pass)
     percentiles: dict[int, Any]  # 5/50/95 → value (None: no run had a value)
+    histogram: tuple[Bin, ...] = ()  # the runs' values (none when no run had one)
 
     def p_pass(self, runs: int) -> float:
         return self.passed / runs
@@ -66,6 +78,7 @@ class Simulation:
     cost: dict[int, Decimal]  # 5/50/95 → total cost
     provenance: dict[str, str]
     sensitivity: Sensitivity | None = None  # None: not asked for
+    cost_histogram: tuple[Bin, ...] = ()
 
 
 def wilson(passed: int, runs: int, z: float = Z95) -> Interval:
@@ -87,6 +100,36 @@ def percentile(values: Sequence[Any], q: int) -> Any:
     if not ordered:
         return None
     return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+
+
+BINS = 20
+
+
+def histogram(values: Sequence[Any], bins: int = BINS) -> tuple[Bin, ...]:
+    """The values' distribution: one bin per value when there are at most ``bins`` distinct
+    ones (counts, mostly), else ``bins`` bins of equal width from the least to the greatest,
+    edges exact (decimals; dates by whole days).
+
+    >>> [(b.low, b.runs) for b in histogram([3, 1, 3, 2])]
+    [(1, 1), (2, 1), (3, 2)]
+    >>> [b.runs for b in histogram([Decimal(i) for i in range(100)], bins=4)]
+    [25, 25, 25, 25]
+    """
+    counts = Counter(values)
+    distinct = sorted(counts)
+    if len(distinct) <= bins:
+        return tuple(Bin(v, v, counts[v]) for v in distinct)
+    dates = isinstance(distinct[0], dt.date)
+    number = (lambda v: Decimal(v.toordinal())) if dates else (lambda v: Decimal(v))
+    back = (lambda d: dt.date.fromordinal(int(d))) if dates else (lambda d: d)
+    low, high = number(distinct[0]), number(distinct[-1])
+    step = Decimal(1) if dates else Decimal("0.000001")  # edges as exact as the values
+    width = max(((high - low) / bins).quantize(step, rounding=ROUND_CEILING), step)
+    edges = [e for e in (low + width * i for i in range(bins)) if e < high] + [high]
+    runs = [0] * (len(edges) - 1)
+    for value, n in counts.items():
+        runs[min(bisect_right(edges, number(value)) - 1, len(runs) - 1)] += n
+    return tuple(Bin(back(edges[i]), back(edges[i + 1]), runs[i]) for i in range(len(runs)))
 
 
 def summarise(
@@ -128,6 +171,7 @@ def summarise(
                 statuses=dict(sorted(counted.items())),
                 interval=wilson(counted["pass"], runs),
                 percentiles={q: percentile(values, q) for q in PERCENTILES},
+                histogram=histogram(values),
             )
         )
     passed: int | None = None
@@ -153,6 +197,7 @@ def summarise(
         verdict_interval=wilson(passed, runs) if passed is not None else None,
         cost={q: percentile(costs, q) for q in PERCENTILES},
         provenance=provenance,
+        cost_histogram=histogram(costs),
     )
 
 
