@@ -23,6 +23,9 @@ demo: $(STAMP)
 	$(BIN)/abm evaluate playbooks/pharma_pilot.abm --accounts playbooks/data/accounts.csv \
 		--contacts playbooks/data/contacts.csv --activities playbooks/data/activities.csv \
 		-o out/scorecard.md -o out/junit.xml || [ $$? -eq 1 ]
+	$(BIN)/abm report playbooks/pharma_pilot.abm --accounts playbooks/data/accounts.csv \
+		--contacts playbooks/data/contacts.csv --activities playbooks/data/activities.csv \
+		--simulate 1000 -o out/report.html
 
 test: $(STAMP)
 	$(BIN)/pytest
