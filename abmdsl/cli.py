@@ -25,6 +25,7 @@ from .__about__ import __version__
 
 if TYPE_CHECKING:
     from .api import Compiled
+    from .data import Source
     from .engine.run import Run
     from .engines import Engine
 
@@ -119,12 +120,27 @@ def _compiled_or_exit(path: str) -> Compiled:
     return compiled
 
 
-def _data_file(path: str | None, what: str) -> Path | None:
+def _data_file(path: str | None, what: str) -> Source | None:
+    """The file named ``path``, or the PostgreSQL table or query its ``postgresql://`` URL
+    names; a :class:`UsageError` when there is no such file or the URL names nothing."""
+    from .data import SourceError, is_url, parse_source
+
     if path is None:
         return None
+    if is_url(path):
+        try:
+            return parse_source(path)
+        except SourceError as exc:
+            raise UsageError(f"--{what} {_redacted(path)}: {exc}") from exc
     if not Path(path).is_file():
         raise UsageError(f"no such {what} file: {path}")
     return Path(path)
+
+
+def _redacted(url: str) -> str:
+    from .engines.postgres import redact
+
+    return redact(url)
 
 
 def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
@@ -159,7 +175,7 @@ def engine_of(args: argparse.Namespace) -> Iterator[Engine | None]:
     if name == "duckdb":
         yield None
         return
-    options = EngineOptions(getattr(args, "spark_master", None), getattr(args, "database", None))
+    options = EngineOptions(getattr(args, "spark_master", None), _database(args))
     try:
         engine = open_engine(name, options)
     except EngineError as exc:
@@ -170,6 +186,21 @@ def engine_of(args: argparse.Namespace) -> Iterator[Engine | None]:
         raise UsageError(str(exc)) from exc
     finally:
         engine.close()
+
+
+def _database(args: argparse.Namespace) -> str | None:
+    """``--database``; else, when the accounts come from a PostgreSQL server, that server."""
+    from .data import SourceError, is_url, parse_source
+
+    database = getattr(args, "database", None)
+    accounts = getattr(args, "accounts", None)
+    wanted = database is None and getattr(args, "engine", None) == "postgres"
+    if wanted and accounts and is_url(accounts):
+        try:
+            return parse_source(accounts).url
+        except SourceError as exc:
+            raise UsageError(f"--accounts {_redacted(accounts)}: {exc}") from exc
+    return database
 
 
 def _run(args: argparse.Namespace) -> Run:
@@ -233,6 +264,14 @@ def cmd_sql(args: argparse.Namespace) -> int:
     compiled = _compiled_or_exit(args.playbook)
     assert compiled.playbook is not None
     query = tiering_query(compiled.playbook, args.table, row_numbers=False)
+    if args.dialect == "postgres":  # the SQL `--engine postgres` runs (docs/engines.md)
+        from .engines.pgsql import postgres_tree
+
+        query = postgres_tree(query)  # type: ignore[assignment]
+    if args.dialect == "spark":  # the SQL `--engine spark` runs
+        from .engines.sparksql import spark_tree
+
+        query = spark_tree(query)  # type: ignore[assignment]
     print(query.sql(args.dialect, pretty=True) + ";")
     return OK
 
@@ -332,7 +371,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="score and tier accounts")
     run.add_argument("playbook")
-    run.add_argument("--accounts", required=True, help="CSV, XLSX, Parquet, JSON or NDJSON")
+    run.add_argument(
+        "--accounts",
+        required=True,
+        help="CSV, XLSX, Parquet, JSON or NDJSON; or postgresql://…?table=NAME (or ?query=…)",
+    )
     run.add_argument("--contacts", help="contacts, to count research per contact")
     run.add_argument("-o", "--output", help="write the tiers to a .csv, .parquet or .json file")
     add_engine_arguments(run)

@@ -22,7 +22,11 @@ def add_evaluate_command(subparsers: Any) -> argparse.ArgumentParser:
         "evaluate", help="the pilot's KPIs against their targets, and the verdict"
     )
     evaluate.add_argument("playbook")
-    evaluate.add_argument("--accounts", required=True, help="CSV, XLSX, Parquet, JSON or NDJSON")
+    evaluate.add_argument(
+        "--accounts",
+        required=True,
+        help="CSV, XLSX, Parquet, JSON or NDJSON; or postgresql://…?table=NAME (or ?query=…)",
+    )
     evaluate.add_argument("--activities", required=True, help="what happened: touches, replies …")
     evaluate.add_argument("--contacts", help="the buying committees, for KPIs about contacts")
     evaluate.add_argument(

@@ -13,6 +13,8 @@ Usage::
     .venv/bin/python bench/run.py --schedule --quick          # its small smoke run
     .venv/bin/python bench/run.py --simulate # only the simulation benchmark (abm simulate)
     .venv/bin/python bench/run.py --simulate --quick          # its small smoke run
+    .venv/bin/python bench/run.py --engines  # DuckDB against Spark local[2] (1M and 10M)
+    .venv/bin/python bench/run.py --engines --quick           # its small smoke run
 
 What is measured (see docs/performance.md for why):
 
@@ -47,6 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import engines
 import evaluate
 import schedule
 import simulate
@@ -68,6 +71,7 @@ EVALUATE_RUNS = {1_000_000: 5, 10_000_000: 3}  # best of; other sizes get 3
 SCHEDULE_START, SCHEDULE_END = "<!-- bench:schedule:start -->", "<!-- bench:schedule:end -->"
 SCHEDULE_RUNS = 3  # best of
 SIMULATE_START, SIMULATE_END = "<!-- bench:simulate:start -->", "<!-- bench:simulate:end -->"
+ENGINES_START, ENGINES_END = "<!-- bench:engines:start -->", "<!-- bench:engines:end -->"
 RATIO_GOAL, COMPILE_GOAL, STARTUP_GOAL = 2.0, 1.0, 0.3
 
 
@@ -336,6 +340,19 @@ def simulate_benchmark(quick: bool, doc: Path | None) -> list[str]:
     )
 
 
+def engines_benchmark(sizes: list[int], quick: bool, doc: Path | None) -> list[str]:
+    """DuckDB against Spark in local mode (see engines.py); no goal, only figures."""
+    return _section(
+        quick,
+        doc,
+        (ENGINES_START, ENGINES_END),
+        engines.quick,
+        lambda: engines.run_benchmark(sizes),
+        engines.table,
+        lambda _: [],
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--quick", action="store_true", help="a small smoke run; writes nothing")
@@ -351,6 +368,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--simulate", action="store_true", help="only the simulation benchmark (abm simulate)"
     )
     options.add_argument(
+        "--engines", action="store_true", help="only DuckDB against Spark (--engine spark)"
+    )
+    options.add_argument(
         "--sizes",
         default=",".join(str(n) for n in TIERING_SIZES),
         help="numbers of accounts to tier, or of activities to evaluate, comma-separated "
@@ -360,7 +380,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     doc = None if args.quick else args.doc
     missed = []
     sizes = [int(n.replace("_", "")) for n in args.sizes.split(",")]
-    if args.simulate:
+    if args.engines:
+        missed += engines_benchmark(sizes, args.quick, doc)
+    elif args.simulate:
         missed += simulate_benchmark(args.quick, doc)
     elif args.schedule:
         missed += schedule_benchmark(args.quick, doc)

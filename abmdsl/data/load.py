@@ -23,8 +23,12 @@ import duckdb
 from ..ir import FieldInfo
 from . import readers, typed, validate
 from .errors import DataError, Problem
+from .postgres import PostgresSource
 from .scratch import Scratch, first
 from .values import ident
+
+Source = Path | PostgresSource
+"""Where a data set is read from: a file, or a table or query of a PostgreSQL database."""
 
 
 @dataclass(frozen=True)
@@ -34,11 +38,11 @@ class LoadReport:
     rows: int
     columns: list[str]  # the declared fields first, then the extras
     extra_columns: list[str]
-    format: str  # 'csv' | 'xlsx' | 'parquet' | 'json' | 'ndjson'
+    format: str  # 'csv' | 'xlsx' | 'parquet' | 'json' | 'ndjson' | 'postgres'
     encoding: str | None
     delimiter: str | None
     decimal_comma: bool
-    sha256: str  # of the file's bytes
+    sha256: str  # of the file's bytes (of a database's rows: :class:`.postgres.Rows`)
     # Fields whose typed cells were read as they are, not as text (Parquet).
     typed_fields: tuple[str, ...] = ()
     # When the table is a view of the file: the file's size, modification time and inode
@@ -48,7 +52,7 @@ class LoadReport:
 
 def load_dataset(
     con: duckdb.DuckDBPyConnection,
-    path: Path,
+    path: Source,
     dataset: str,
     fields: dict[str, FieldInfo],
     table: str,
@@ -58,7 +62,8 @@ def load_dataset(
 
     Args:
         con: where the table goes; only temporary objects with unique names are added besides.
-        path: a CSV (any of `,` `;` TAB `|`), XLSX, Parquet, JSON or NDJSON file.
+        path: a CSV (any of `,` `;` TAB `|`), XLSX, Parquet, JSON or NDJSON file; or a
+            table or query of a PostgreSQL database (:mod:`.postgres`), read as a CSV file.
         dataset: the data set's name, ``accounts``, ``contacts`` or ``activities``.
         fields: the data set's declared fields, ``Playbook.fields[dataset]``.
         table: the table's name, one identifier (quoted as given).
@@ -85,6 +90,11 @@ def load_dataset(
     >>> con.sql("SELECT * FROM accounts").fetchall()
     [('A-1', 'first', 1)]
     """
+    if isinstance(path, PostgresSource):
+        from .postgres import load_postgres
+
+        with Scratch(con) as scratch:
+            return load_postgres(con, path, fields, table, scratch)
     path = Path(path)
     stamp = _stamp(path)  # before reading: a change after it is seen by check_unchanged
     data = _read_bytes(path)
@@ -92,7 +102,7 @@ def load_dataset(
         return _load(con, path, data, fields, table, scratch, None if copy else stamp)
 
 
-def check_unchanged(path: Path, report: LoadReport) -> None:
+def check_unchanged(path: Source, report: LoadReport) -> None:
     """Raise :class:`DataError` if the file of a table that is a view of it has changed since
     it was checked and hashed (then what was read from it may not be what was checked)."""
     if report.view_of is not None and _stamp(Path(path)) != report.view_of:
@@ -135,27 +145,42 @@ def _load(
 ) -> LoadReport:
     """``stamp`` is the file's when the table may be a view of it, else ``None``."""
     raw = readers.read(con, path, data, scratch)
+    digest = hashlib.sha256(data).hexdigest()
     if raw.query is None:
-        return _checked(con, path, data, raw, fields, table, scratch, stamp)
+        return _checked(con, str(path), digest, raw, fields, table, scratch, stamp)
     try:  # a view reads the file where it is used: a broken page shows there
-        return _checked(con, path, data, raw, fields, table, scratch, stamp)
+        return _checked(con, str(path), digest, raw, fields, table, scratch, stamp)
     except (duckdb.BinderException, duckdb.ParserException, duckdb.CatalogException):
         raise  # a mistake in the SQL built here, not in the file
     except duckdb.Error as error:
         raise readers.parquet_failure(path, error) from None
 
 
+def checked_rows(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    digest: str,
+    raw: readers.Raw,
+    fields: dict[str, FieldInfo],
+    table: str,
+    scratch: Scratch,
+) -> LoadReport:
+    """Check the cells of ``raw``, read from a source other than a file (a database), into
+    ``table``; problems name ``source``, and the report's ``sha256`` is ``digest``."""
+    with _insertion_order(con):
+        return _checked(con, source, digest, raw, fields, table, scratch, None)
+
+
 def _checked(
     con: duckdb.DuckDBPyConnection,
-    path: Path,
-    data: bytes,
+    file: str,
+    digest: str,
     raw: readers.Raw,
     fields: dict[str, FieldInfo],
     table: str,
     scratch: Scratch,
     stamp: tuple[int, int, int] | None,
 ) -> LoadReport:
-    file = str(path)
     raw = validate.drop_trailing_blank_rows(con, raw, scratch)
     columns = validate.match_columns(con, raw, fields, file)
     readings, gates = _typed_readings(con, raw, columns, fields)
@@ -186,7 +211,7 @@ def _checked(
         encoding=raw.encoding,
         delimiter=raw.delimiter,
         decimal_comma=decimal_comma,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=digest,
         typed_fields=tuple(n for n in columns.declared if n in readings),
         view_of=stamp if as_view else None,
     )

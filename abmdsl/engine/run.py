@@ -20,7 +20,6 @@ import hashlib
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..__about__ import __version__
@@ -33,6 +32,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from sqlglot import exp
 
+    from ..data import Source
     from ..engines import Engine
 
 
@@ -85,8 +85,8 @@ def connect() -> duckdb.DuckDBPyConnection:
 def run_playbook(
     playbook: Playbook,
     sources: dict[str, str],
-    accounts: Path,
-    contacts: Path | None = None,
+    accounts: Source,
+    contacts: Source | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
     engine: Engine | None = None,
 ) -> Run:
@@ -125,8 +125,8 @@ def run_playbook(
 def _run_elsewhere(
     playbook: Playbook,
     sources: dict[str, str],
-    accounts: Path,
-    contacts: Path | None,
+    accounts: Source,
+    contacts: Source | None,
     con: duckdb.DuckDBPyConnection,
     engine: Engine,
 ) -> Run:

@@ -31,6 +31,7 @@ from .judge import Status, deciding, judge, verdict
 from .population import Counts, PopulationError, Window
 
 if TYPE_CHECKING:
+    from ..data import Source
     from ..engines import Engine
 
 
@@ -94,9 +95,9 @@ class Scorecard:
 def evaluate_playbook(
     playbook: Playbook,
     sources: dict[str, str],
-    accounts: Path,
-    activities: Path,
-    contacts: Path | None = None,
+    accounts: Source,
+    activities: Source,
+    contacts: Source | None = None,
     as_of: dt.date | None = None,
     date_field: str | None = None,
     scores: Path | None = None,
