@@ -15,6 +15,7 @@ Heavy modules are imported inside the subcommands, so that ``abm --version`` sta
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -101,6 +102,25 @@ def cmd_test(args: argparse.Namespace) -> int:
     return run_paths(
         playbook_paths(args.paths), coverage=args.coverage, as_json=args.format == "json"
     )
+
+
+def iso_date(text: str) -> dt.date:
+    """An argument that is a date, written as 2027-03-01."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} (write it as 2027-03-01)") from None
+
+
+def write_output(path: str, text: str) -> None:
+    """``text`` into ``path``, whole or not at all; a :class:`UsageError` if it cannot be."""
+    from .files import OutputError, atomic
+
+    try:
+        with atomic(Path(path)) as stream:
+            stream.write(text)
+    except OutputError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def _compiled_or_exit(path: str) -> Compiled:
@@ -293,7 +313,6 @@ def cmd_goals(args: argparse.Namespace) -> int:
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
-    from .files import OutputError, atomic
     from .graph import graph_of
     from .graph.cascade import cascade
     from .graph.export import RENDER, UnknownFocus, focus
@@ -310,11 +329,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
     if not args.output:
         print(text, end="")
         return OK
-    try:
-        with atomic(Path(args.output)) as stream:
-            stream.write(text)
-    except OutputError as exc:
-        raise UsageError(str(exc)) from exc
+    write_output(args.output, text)
     print(f"wrote the graph ({graph.number_of_nodes()} nodes) to {args.output}", file=sys.stderr)
     return OK
 

@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,8 @@ from .outputs import FORMATS as SCORE_FORMATS
 
 
 def add_evaluate_command(subparsers: Any) -> argparse.ArgumentParser:
+    from .cli import add_engine_arguments, iso_date
+
     evaluate = subparsers.add_parser(
         "evaluate", help="the pilot's KPIs against their targets, and the verdict"
     )
@@ -32,7 +33,7 @@ def add_evaluate_command(subparsers: Any) -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--as-of",
         metavar="DATE",
-        type=_date,
+        type=iso_date,
         help="count activities up to DATE (YYYY-MM-DD) and project the KPIs to the horizon",
     )
     evaluate.add_argument(
@@ -57,18 +58,9 @@ def add_evaluate_command(subparsers: Any) -> argparse.ArgumentParser:
         metavar="FILE",
         help="also write the scorecard: .json, .md (Markdown) or .xml (JUnit); may be repeated",
     )
-    from .cli import add_engine_arguments
-
     add_engine_arguments(evaluate)
     evaluate.set_defaults(run=cmd_evaluate)
     return evaluate
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date: {text!r} (write it as 2027-03-01)") from None
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:

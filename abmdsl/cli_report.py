@@ -9,7 +9,6 @@ option). The report is a picture of the pilot, not a gate: a failing verdict sti
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -21,6 +20,8 @@ SUFFIXES = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "ma
 
 
 def add_report_command(subparsers: Any) -> argparse.ArgumentParser:
+    from .cli import iso_date
+
     report = subparsers.add_parser(
         "report",
         help="one self-contained HTML page (or Markdown): matrix, tiers, goals, plan, KPIs",
@@ -30,7 +31,7 @@ def add_report_command(subparsers: Any) -> argparse.ArgumentParser:
     report.add_argument("--contacts", help="the buying committees: the calendar of touches")
     report.add_argument("--activities", help="what happened: adds the KPI scorecard")
     report.add_argument(
-        "--as-of", metavar="DATE", type=_date, help="measure the KPIs up to DATE (YYYY-MM-DD)"
+        "--as-of", metavar="DATE", type=iso_date, help="measure the KPIs up to DATE (YYYY-MM-DD)"
     )
     report.add_argument(
         "--simulate", metavar="N", type=int, help="also simulate the pilot N times (needs contacts)"
@@ -54,13 +55,6 @@ def add_report_command(subparsers: Any) -> argparse.ArgumentParser:
     )
     report.set_defaults(run=cmd_report)
     return report
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date: {text!r} (write it as 2027-03-01)") from None
 
 
 def output_format(args: argparse.Namespace, error: type[Exception]) -> str:
@@ -96,10 +90,9 @@ def _check(args: argparse.Namespace, error: type[Exception]) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .cli import OK, UsageError, _compiled_or_exit, _data_file
+    from .cli import OK, UsageError, _compiled_or_exit, _data_file, write_output
     from .data import DataError, render_problems
     from .evaluate import EvaluateError
-    from .files import OutputError, atomic
     from .report import Inputs, ReportError, build_report
     from .report.render import RENDERERS
     from .schedule import CalendarError, ScheduleError
@@ -131,10 +124,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not args.output:
         sys.stdout.write(text)
         return OK
-    try:
-        with atomic(Path(args.output)) as stream:
-            stream.write(text)
-    except OutputError as exc:
-        raise UsageError(str(exc)) from exc
+    write_output(args.output, text)
     print(f"wrote the report ({fmt}, {report.accounts:,} accounts) to {args.output}")
     return OK

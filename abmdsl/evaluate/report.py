@@ -44,7 +44,8 @@ def _places(value: Decimal, places: int) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _threshold(result: KpiResult, card: Scorecard) -> str:
+def threshold_shown(result: KpiResult, card: Scorecard) -> str:
+    """The target with its value as judged: ``>= 30%``, ``<= 1500.00 USD``, ``-`` for none."""
     if result.target is None:
         return "-"
     if result.low is not None or result.high is not None:
@@ -57,7 +58,7 @@ def _threshold(result: KpiResult, card: Scorecard) -> str:
     return f"{op} {shown(result.target_value, result.kind, card.currency)}"
 
 
-def _warn(result: KpiResult, card: Scorecard) -> str:
+def warn_shown(result: KpiResult, card: Scorecard) -> str:
     if result.warn is None:
         return "-"
     op = result.warn.split(" ", 1)[0]
@@ -81,7 +82,7 @@ def _why(result: KpiResult, card: Scorecard) -> str:
     value = shown(result.value, result.kind, card.currency)
     if result.status == "no data":
         return f"{result.name} has no data"
-    return f"{result.name} {result.status}s ({value}, target {_threshold(result, card)})"
+    return f"{result.name} {result.status}s ({value}, target {threshold_shown(result, card)})"
 
 
 def period(card: Scorecard) -> str:
@@ -104,8 +105,8 @@ def render(card: Scorecard) -> str:
     for name in columns:
         table.add_column(name, justify="right" if name in ("value",) else "left")
     for r in card.kpis:
-        cells = [r.name, shown(r.value, r.kind, card.currency), _threshold(r, card)]
-        cells += [_warn(r, card), _MARK[r.status]]
+        cells = [r.name, shown(r.value, r.kind, card.currency), threshold_shown(r, card)]
+        cells += [warn_shown(r, card), _MARK[r.status]]
         if projecting:
             cells += [shown(r.projected, r.kind, card.currency), _MARK[r.projected_status or "-"]]
         cells.append(", ".join(r.goals) or "-")
@@ -262,8 +263,8 @@ def as_markdown(card: Scorecard) -> str:
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in card.kpis:
         name = f"{r.title} (`{r.name}`)" if r.title else f"`{r.name}`"
-        cells = [name, shown(r.value, r.kind, card.currency), _threshold(r, card)]
-        cells += [_warn(r, card), _MARK[r.status]]
+        cells = [name, shown(r.value, r.kind, card.currency), threshold_shown(r, card)]
+        cells += [warn_shown(r, card), _MARK[r.status]]
         if projecting:
             cells += [shown(r.projected, r.kind, card.currency), _MARK[r.projected_status or "-"]]
         cells.append(", ".join(card.goal_titles.get(g) or g for g in r.goals) or "-")
@@ -290,7 +291,7 @@ def as_junit(card: Scorecard) -> str:
     for r in card.kpis:
         case = ET.SubElement(suite, "testcase", classname="kpi", name=r.name)
         value = shown(r.value, r.kind, card.currency)
-        text = f"{r.title or r.name}: {value}, target {_threshold(r, card)}"
+        text = f"{r.title or r.name}: {value}, target {threshold_shown(r, card)}"
         if r.status in ("fail", "warn"):
             ET.SubElement(case, "failure", message=f"{r.status}: {text}").text = text
         elif r.status in ("no data", "no target"):

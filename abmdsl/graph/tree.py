@@ -61,7 +61,7 @@ def _details(goal: CascadedGoal, width: int) -> list[str]:
     out: list[str] = []
     about = [f"funnel {goal.funnel}"] if goal.funnel else []
     if goal.share is not None:
-        about.append(_share(goal.share, goal.parent or ""))
+        about.append(share_text(goal.share, goal.parent or ""))
     if about:
         out.append(" · ".join(about))
     if goal.segment:
@@ -78,7 +78,8 @@ def _details(goal: CascadedGoal, width: int) -> list[str]:
     return out
 
 
-def _share(share: Share, parent: str) -> str:
+def share_text(share: Share, parent: str) -> str:
+    """A sub-goal's share of its parent, as ``abm goals`` says it."""
     if share.how == "declared":
         return share.rule
     if share.how == "amount":

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
-from ..evaluate.report import headline, period, shown
+from ..evaluate.report import headline, period, shown, threshold_shown, warn_shown
 from ..explain import Explanation, render_explanation
-from ..numbers import percent, plain
+from ..graph.tree import share_text
+from ..numbers import plain
 
 if TYPE_CHECKING:
     from ..evaluate.scorecard import KpiResult, Scorecard
@@ -31,39 +32,9 @@ def value(result: KpiResult, card: Scorecard) -> str:
     return shown(result.value, result.kind, card.currency)
 
 
-def threshold(result: KpiResult, card: Scorecard) -> str:
-    """The target with its value as judged: ``>= 30%``, ``<= 1500.00 USD``, ``-`` for none."""
-    if result.target is None:
-        return "-"
-    if result.low is not None or result.high is not None:
-        low, high = (shown(v, result.kind, card.currency) for v in (result.low, result.high))
-        return f"{low} to {high}"
-    if result.target_value is None:
-        return f"{result.target} (no data)"
-    op = result.target.split(" ", 1)[0]
-    return f"{op} {shown(result.target_value, result.kind, card.currency)}"
-
-
-def warn(result: KpiResult, card: Scorecard) -> str:
-    if result.warn is None:
-        return "-"
-    op = result.warn.split(" ", 1)[0]
-    return f"{op} {shown(result.warn_value, result.kind, card.currency)}"
-
-
 def share(goal: CascadedGoal) -> str | None:
     """A sub-goal's share of its parent, as ``abm goals`` says it."""
-    s = goal.share
-    if s is None:
-        return None
-    if s.how == "declared":
-        return s.rule
-    if s.how == "amount":
-        known = f" = {percent(s.fraction)} of {goal.parent}" if s.fraction is not None else ""
-        return f"contributes {s.rule}{known}"
-    if s.how == "rest":
-        return f"{percent(s.fraction or Decimal(0))}: {s.rule}"
-    return f"no share of {goal.parent} given"
+    return None if goal.share is None else share_text(goal.share, goal.parent or "")
 
 
 def ratio(part: int | float, whole: int | float) -> str:
@@ -132,8 +103,8 @@ HELPERS = {
     "status_class": status_class,
     "explanation": explanation,
     "kpi_value": value,
-    "kpi_threshold": threshold,
-    "kpi_warn": warn,
+    "kpi_threshold": threshold_shown,
+    "kpi_warn": warn_shown,
     "headline": headline,
     "period": period,
     "shown": shown,

@@ -264,6 +264,23 @@ def test_the_cli_refuses_bad_input_with_exit_2(
     assert message in capsys.readouterr().err
 
 
+def _played(tmp: Path, text: str, contacts: int) -> list[tuple[str, str]]:
+    """The (type, date) pairs of the activities the model plays for ``text``, over the
+    Binomial playbook's data with ``contacts`` accounts of one contact each."""
+    compiled = compile_text(text, "played.abm")
+    assert compiled.ok, [d.message for d in compiled.diagnostics]
+    playbook, sources = compiled.playbook, compiled.sources
+    assert playbook is not None and playbook.simulation is not None
+    _, _, accounts, contact_file = _binomial(tmp, contacts, "100%", 1)
+    schedule = build_schedule(playbook, sources, accounts, contact_file)
+    con = connect()
+    m = model.model(playbook, playbook.simulation.runs, 1)
+    model.play(con, playbook, m, schedule.touches)
+    return con.sql(
+        f'SELECT DISTINCT type, CAST("on" AS VARCHAR) FROM {model.ACTIVITIES}'
+    ).fetchall()
+
+
 @pytest.mark.parametrize(
     ("delay", "meeting"),
     [("after 3 days", "2027-01-18"), ("after 3 business days", "2027-01-20")],
@@ -275,17 +292,8 @@ def test_a_delay_in_business_days_skips_the_weekend(
     text = BINOMIAL.replace("start 2027-01-11", "start 2027-01-15").replace(
         "convert reply to meeting 50% after 3 days", f"convert reply to meeting 100% {delay}"
     )
-    compiled = compile_text(text.format(k=1, p="100%", runs=3), "delay.abm")
-    assert compiled.ok, [d.message for d in compiled.diagnostics]
-    playbook, sources = compiled.playbook, compiled.sources
-    _, _, accounts, contacts = _binomial(tmp_path, 2, "100%", 1)
-    schedule = build_schedule(playbook, sources, accounts, contacts)  # type: ignore[arg-type]
-    con = connect()
-    model.play(con, playbook, model.model(playbook, 3, 1), schedule.touches)  # type: ignore[arg-type]
-    days = con.sql(
-        f'SELECT DISTINCT type, CAST("on" AS VARCHAR) FROM {model.ACTIVITIES} ORDER BY 1'
-    ).fetchall()
-    assert days == [("meeting", meeting), ("reply", "2027-01-15"), ("touch", "2027-01-15")]
+    days = _played(tmp_path, text.format(k=1, p="100%", runs=3), contacts=2)
+    assert sorted(days) == [("meeting", meeting), ("reply", "2027-01-15"), ("touch", "2027-01-15")]
 
 
 def test_a_reply_comes_its_delay_after_the_touch_and_the_touches_before_it_go_out(
@@ -304,17 +312,8 @@ def test_a_reply_comes_its_delay_after_the_touch_and_the_touches_before_it_go_ou
         .replace("reply email {p}", "reply email {p} after 2 business days")
         .replace("convert reply to meeting 50%", "convert reply to meeting 100%")
     )
-    compiled = compile_text(text.format(k=1, p="100%", runs=2), "reply.abm")
-    assert compiled.ok, [d.message for d in compiled.diagnostics]
-    playbook, sources = compiled.playbook, compiled.sources
-    _, _, accounts, contacts = _binomial(tmp_path, 1, "100%", 1)
-    schedule = build_schedule(playbook, sources, accounts, contacts)  # type: ignore[arg-type]
-    con = connect()
-    model.play(con, playbook, model.model(playbook, 2, 1), schedule.touches)  # type: ignore[arg-type]
-    rows = con.sql(
-        f'SELECT DISTINCT type, CAST("on" AS VARCHAR) FROM {model.ACTIVITIES} ORDER BY 2, 1'
-    ).fetchall()
-    assert rows == [
+    rows = _played(tmp_path, text.format(k=1, p="100%", runs=2), contacts=1)
+    assert sorted(rows, key=lambda r: (r[1], r[0])) == [
         ("touch", "2027-01-15"),
         ("touch", "2027-01-18"),
         ("reply", "2027-01-19"),
