@@ -20,13 +20,11 @@ the pilot") explains the method and the figures.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import subprocess
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -35,6 +33,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from accounts import ROW_GROUP, write_accounts
 from tiering import parquet_view, seed_playbook
+from timing import child_peak, report_peak, turns
 
 from abmdsl.engine.run import connect, tier_table
 from abmdsl.evaluate import evaluate_playbook, population
@@ -370,12 +369,7 @@ def measure(pilot: Pilot, engines: list[str], runs: int) -> Timing:
     want = ENGINES["abmdsl"](pilot)
     for name in engines:
         verify(name, want if name == "abmdsl" else ENGINES[name](pilot), want)
-    best = {name: float("inf") for name in engines}
-    for _ in range(runs):
-        for name in engines:
-            start = time.perf_counter()
-            ENGINES[name](pilot)
-            best[name] = min(best[name], time.perf_counter() - start)
+    best = turns({name: partial(ENGINES[name], pilot) for name in engines}, runs)
     return Timing(best, pq.read_metadata(pilot.activities).num_rows, _counted(pilot), want)
 
 
@@ -388,24 +382,14 @@ def _counted(pilot: Pilot) -> int:
 
 def peak_memory(engine: str, accounts: Path, activities: Path) -> int:
     """The peak resident memory (bytes) of a new process that runs ``engine`` once."""
-    done = subprocess.run(
-        [sys.executable, __file__, "--child", engine, str(accounts), str(activities)],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
-    return int(json.loads(done.stdout.strip().splitlines()[-1])["peak_bytes"])
+    return child_peak(__file__, [engine, str(accounts), str(activities)])
 
 
 def _child(engine: str, accounts: Path, activities: Path) -> None:
     """Tier the accounts, run one engine once, print the process's peak memory (VmHWM)."""
     pilot = prepare(accounts)
     pilot = Pilot(pilot.playbook, pilot.sources, accounts, pilot.tiered, activities)
-    values = ENGINES[engine](pilot)
-    status = Path("/proc/self/status").read_text(encoding="utf-8")
-    peak_kb = next(int(line.split()[1]) for line in status.splitlines() if line[:6] == "VmHWM:")
-    print(json.dumps({"values": len(values), "peak_bytes": peak_kb * 1024}))
+    report_peak(values=len(ENGINES[engine](pilot)))
 
 
 # ------------------------------------------------------------------------------- reporting

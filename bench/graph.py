@@ -19,11 +19,11 @@ import argparse
 import datetime as dt
 import platform
 import sys
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from generate import realistic_playbook
+from timing import best
 
 from abmdsl.api import compile_text
 from abmdsl.graph.build import build_graph
@@ -56,15 +56,6 @@ def playbook_with(wanted: int) -> tuple[Playbook, int]:
         lines = int(lines * 1.1)
 
 
-def best(runs: int, work: Callable[[], object]) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def measure(wanted: int, runs: int) -> str:
     playbook, lines = playbook_with(wanted)
     graph = build_graph(playbook)  # untimed: imports networkx, warms caches
@@ -80,8 +71,8 @@ def measure(wanted: int, runs: int) -> str:
         graph = build_graph(playbook)
         check()
 
-    built = best(runs, lambda: build_graph(playbook))
-    checked, total = best(runs, check), best(runs, both)
+    built = best(lambda: build_graph(playbook), runs)
+    checked, total = best(check, runs), best(both, runs)
     met = "yes" if total < GOAL else "no"
     rows = [
         "| what | time | goal | met |",

@@ -55,6 +55,7 @@ import schedule
 import simulate
 import tiering
 from generate import realistic_playbook
+from timing import turns
 
 from abmdsl.api import compile_text
 from abmdsl.parser import lark_parser, parse
@@ -105,13 +106,7 @@ def best_of(works: dict[str, Callable[[], object]], runs: int) -> dict[str, floa
     """
     for work in works.values():
         work()
-    timings: dict[str, list[float]] = {name: [] for name in works}
-    for _ in range(runs):
-        for name, work in works.items():
-            start = time.perf_counter()
-            work()
-            timings[name].append(time.perf_counter() - start)
-    return {name: min(times) for name, times in timings.items()}
+    return turns(works, runs)
 
 
 def median_of(command: Sequence[str], runs: int) -> float:

@@ -24,13 +24,11 @@ docs/performance.md ("Schedules") explains the method and the figures.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
-import subprocess
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -38,6 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pv
 from accounts import accounts as generated_accounts
+from timing import child_peak, report_peak, turns
 
 from abmdsl.api import compile_text
 from abmdsl.engine.run import Run, connect, run_playbook
@@ -476,27 +475,14 @@ def measure(files: Files, engines: list[str], runs: int) -> Timing:
     else:
         timing.touches = next(iter(results.values())).num_rows
     del results, full
-    best = {name: float("inf") for name in engines}
-    for _ in range(runs):
-        for name in engines:
-            engine, plain = ENGINES[name]
-            begin = time.perf_counter()
-            engine(given[plain])
-            best[name] = min(best[name], time.perf_counter() - begin)
-    timing.seconds = best
+    works = {name: partial(ENGINES[name][0], given[ENGINES[name][1]]) for name in engines}
+    timing.seconds = turns(works, runs)
     return timing
 
 
 def peak_memory(engine: str, files: Files) -> int:
     """The peak resident memory (bytes) of a new process that runs ``engine`` once."""
-    done = subprocess.run(
-        [sys.executable, __file__, "--child", engine, *map(str, vars(files).values())],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
-    return int(json.loads(done.stdout.strip().splitlines()[-1])["peak_bytes"])
+    return child_peak(__file__, [engine, *map(str, vars(files).values())])
 
 
 def _child(engine: str, files: Files) -> None:
@@ -507,10 +493,7 @@ def _child(engine: str, files: Files) -> None:
     pilot = Pilot(playbook, sources, files)
     if function is after_loading:
         pilot = pilot.load()
-    touches = function(pilot)
-    status = Path("/proc/self/status").read_text(encoding="utf-8")
-    peak_kb = next(int(line.split()[1]) for line in status.splitlines() if line[:6] == "VmHWM:")
-    print(json.dumps({"touches": touches.num_rows, "peak_bytes": peak_kb * 1024}))
+    report_peak(touches=function(pilot).num_rows)
 
 
 # ------------------------------------------------------------------------------- reporting

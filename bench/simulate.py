@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -29,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "unit"))
 
 from test_simulate_speed import STEPS, pilot  # noqa: E402  (the pilot is the test's)
+from timing import turns  # noqa: E402
 
 from abmdsl.engine.run import connect, run_playbook  # noqa: E402
 from abmdsl.ir import Playbook  # noqa: E402
@@ -119,15 +118,6 @@ def _same(value: object) -> object:
     return None if value is None else Decimal(str(value)).quantize(Decimal("0.000001"))
 
 
-def best(work: Callable[[], object], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def run_benchmark(
     sizes: list[tuple[int, int]] | None = None, repeats: int = 2, folder: Path | None = None
 ) -> list[Row]:
@@ -138,10 +128,11 @@ def run_benchmark(
         out = []
         for runs, accounts in sizes:
             pb, src, a, c = _pilot(base, accounts)
-            seconds = {
-                "abmdsl": best(partial(simulate_playbook, pb, src, a, c, runs=runs), repeats),
-                "hand": best(partial(by_hand, pb, src, a, c, runs), repeats),
+            works = {
+                "abmdsl": partial(simulate_playbook, pb, src, a, c, runs=runs),
+                "hand": partial(by_hand, pb, src, a, c, runs),
             }
+            seconds = turns(works, repeats)
             out.append(Row(runs, accounts, accounts * 8 * len(STEPS), seconds))
     return out
 

@@ -23,19 +23,19 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
-import subprocess
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 from accounts import write_accounts
+from timing import child_peak, report_peak, turns
 
 from abmdsl.api import compile_text
 from abmdsl.engine.run import connect, run_playbook, tier_table
@@ -341,34 +341,19 @@ def measure(path: Path, engines: list[str], runs: int, playbook: Playbook) -> Ti
         if name.startswith("abmdsl"):
             verify_order(name, got)
         del got
-    best = {name: float("inf") for name in engines}
-    for _ in range(runs):
-        for name in engines:
-            start = time.perf_counter()
-            result = ENGINES[name](playbook, path)
-            best[name] = min(best[name], time.perf_counter() - start)
-            del result
-    return Timing(best, want.num_rows)
+    rows = want.num_rows
+    del want
+    return Timing(turns({n: partial(ENGINES[n], playbook, path) for n in engines}, runs), rows)
 
 
 def peak_memory(engine: str, path: Path) -> int:
     """The peak resident memory (bytes) of a new process that runs ``engine`` once."""
-    done = subprocess.run(
-        [sys.executable, __file__, "--child", engine, str(path)],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
-    return int(json.loads(done.stdout.strip().splitlines()[-1])["peak_bytes"])
+    return child_peak(__file__, [engine, str(path)])
 
 
 def _child(engine: str, path: Path) -> None:
     """Run one engine once and print the process's peak memory (VmHWM) as JSON."""
-    table = ENGINES[engine](seed_playbook(), path)
-    status = Path("/proc/self/status").read_text(encoding="utf-8")
-    peak_kb = next(int(line.split()[1]) for line in status.splitlines() if line[:6] == "VmHWM:")
-    print(json.dumps({"rows": table.num_rows, "peak_bytes": peak_kb * 1024}))
+    report_peak(rows=ENGINES[engine](seed_playbook(), path).num_rows)
 
 
 # ------------------------------------------------------------------------------ reference
