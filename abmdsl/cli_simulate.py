@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 LONG_RUNS = 1_000  # fewer runs end in a second or two: a bar would only flicker
-SENSITIVITY_RUNS = 1_000  # the default cap: common random numbers keep the changes steady
 
 
 def add_simulate_command(subparsers: Any) -> argparse.ArgumentParser:
@@ -67,7 +66,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     runs = args.runs if args.runs is not None or block is None else block.runs
     replays = 0
     if not args.no_sensitivity and runs is not None:
-        replays = min(runs, args.sensitivity_runs or SENSITIVITY_RUNS)
+        from .simulate.sensitivity import DEFAULT_RUNS
+
+        replays = min(runs, args.sensitivity_runs or DEFAULT_RUNS)
     try:
         with progress_bar(sys.stderr, runs or 0) as step:
             sim = simulate_playbook(

@@ -118,9 +118,16 @@ def _simulation(playbook: Playbook, sources: dict[str, str], given: Inputs) -> S
     if given.runs is None:
         return None
     from ..simulate import simulate_playbook
+    from ..simulate.sensitivity import DEFAULT_RUNS
 
     return simulate_playbook(
-        playbook, sources, given.accounts, given.contacts, runs=given.runs, seed=given.seed
+        playbook,
+        sources,
+        given.accounts,
+        given.contacts,
+        runs=given.runs,
+        seed=given.seed,
+        sensitivity_runs=min(given.runs, DEFAULT_RUNS),  # as `abm simulate` replays
     )
 
 

@@ -16,6 +16,7 @@ from ..evaluate.report import headline, period, shown, threshold_shown, warn_sho
 from ..explain import Explanation, render_explanation
 from ..graph.tree import share_text
 from ..numbers import plain
+from ..simulate.report import sensitivity_table
 
 if TYPE_CHECKING:
     from ..evaluate.scorecard import KpiResult, Scorecard
@@ -113,5 +114,6 @@ HELPERS = {
     "fraction": fraction,
     "number": number,
     "marks": MARKS,
+    "sensitivity_table": sensitivity_table,
 }
 FILTERS = {"md": md, "code": code, "number": number, "prose": prose}

@@ -51,24 +51,14 @@ def render(sim: Simulation) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_sensitivity(found: Sensitivity) -> str:
-    """The ranked table: the verdict's P(pass) at each end, and the KPI that moves most."""
-    from rich.console import Console
-    from rich.table import Table
-
-    if not found.rows:
-        return "sensitivity: every assumption is a fixed number, nothing to vary"
+def sensitivity_table(found: Sensitivity) -> tuple[list[str], list[list[str]], str]:
+    """The ranked table as text cells: its headings, its rows (the largest swing first) and
+    the line that says what the base is; the terminal and the report both show it."""
     verdict = found.base.verdict is not None
-    table = Table(
-        title=f"Sensitivity: {found.runs:,} runs per end, the same random numbers",
-        title_justify="left",
-    )
     heads = ["assumption", "low", "high"]
     heads += ["P(pass) at low", "at high", "change (pts)"] if verdict else []
-    for name in [*heads, "KPI moved most"]:
-        table.add_column(
-            name, justify="left" if name in ("assumption", "KPI moved most") else "right"
-        )
+    heads.append("KPI moved most")
+    rows = []
     for row in found.rows:
         cells = [row.assumption.label, _percent(row.assumption.low), _percent(row.assumption.high)]
         if verdict:
@@ -80,17 +70,36 @@ def render_sensitivity(found: Sensitivity) -> str:
                 f"{_points(low - base)} / {_points(high - base)}",
             ]
         cells.append(_most_moved(found.base, row.low, row.high))
+        rows.append(cells)
+    said = (
+        f"the verdict passes in {_percent(found.base.verdict)} of them"
+        if verdict
+        else "no verdict: ranked by the KPI that moves most"
+    )
+    return heads, rows, f"base: the first {found.runs:,} runs as declared; {said}"
+
+
+def render_sensitivity(found: Sensitivity) -> str:
+    """The ranked table: the verdict's P(pass) at each end, and the KPI that moves most."""
+    from rich.console import Console
+    from rich.table import Table
+
+    if not found.rows:
+        return "sensitivity: every assumption is a fixed number, nothing to vary"
+    heads, rows, base = sensitivity_table(found)
+    table = Table(
+        title=f"Sensitivity: {found.runs:,} runs per end, the same random numbers",
+        title_justify="left",
+    )
+    for name in heads:
+        table.add_column(
+            name, justify="left" if name in ("assumption", "KPI moved most") else "right"
+        )
+    for cells in rows:
         table.add_row(*cells)
     out = StringIO()
     Console(file=out, width=120, color_system=None).print(table)
-    base = (
-        f"the verdict passes in {_percent(found.base.verdict)} of them"
-        if found.base.verdict is not None
-        else "no verdict: ranked by the KPI that moves most"
-    )
-    return (
-        out.getvalue().rstrip("\n") + f"\nbase: the first {found.runs:,} runs as declared; {base}"
-    )
+    return out.getvalue().rstrip("\n") + "\n" + base
 
 
 def _most_moved(base: End, low: End, high: End) -> str:

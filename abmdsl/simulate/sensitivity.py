@@ -21,6 +21,7 @@ from .model import Model
 from .results import Simulation
 
 BETA_ENDS = (0.05, 0.95)
+DEFAULT_RUNS = 1_000  # replays per end unless asked: common random numbers keep changes steady
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,15 @@ def test_every_section_and_chart_is_there(sample_html: str) -> None:
     assert "tender_invitations &gt;= 4" in sample_html  # the derived target of the goal tree
 
 
+def test_the_simulation_ranks_the_assumptions_as_abm_simulate_does(sample_html: str) -> None:
+    table = sample_html.split('id="sensitivity-table"', 1)[1].split("</table>", 1)[0]
+    # The seed has one uncertain assumption; its two ends are played as `abm simulate` plays
+    # them (the first 200 runs again, the same random numbers).
+    assert "<td>reply email 2%..6%</td>" in table
+    assert '<td class="num">2.0%</td>' in table and '<td class="num">6.0%</td>' in table
+    assert "base: the first 200 runs as declared" in sample_html
+
+
 def test_the_charts_are_matplotlib_svg_and_the_page_needs_no_network(sample_html: str) -> None:
     for chart in CHARTS:
         svg = re.search(rf'<svg [^>]*id="{chart}".*?</svg>', sample_html, re.S)
