@@ -12,9 +12,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .evaluate.report import FORMATS
-from .outputs import FORMATS as SCORE_FORMATS
-
 
 def add_evaluate_command(subparsers: Any) -> argparse.ArgumentParser:
     from .cli import add_engine_arguments, iso_date
@@ -67,8 +64,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from .cli import FAILED, OK, UsageError, _compiled_or_exit, _data_file, engine_of
     from .data import DataError, render_problems
     from .evaluate import EvaluateError, evaluate_playbook
-    from .evaluate.report import WRITERS, render
+    from .evaluate.report import FORMATS, WRITERS, render
     from .files import OutputError, atomic
+    from .outputs import FORMATS as SCORE_FORMATS
 
     for path in args.output:
         if Path(path).suffix.lower() not in FORMATS:

@@ -13,8 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .schedule.export import FORMATS, TABLES
-from .schedule.ics import PER
+from .schedule.formats import FORMATS, PER, TABLES
 
 
 def add_schedule_command(subparsers: Any) -> argparse.ArgumentParser:

@@ -18,14 +18,12 @@ import pyarrow as pa
 
 from ..files import OutputError, atomic
 from ..outputs import write_table
-from .ics import Per, render_ics
+from .formats import FORMATS, TABLES, Per
+from .ics import render_ics
 
 if TYPE_CHECKING:
     from .build import Schedule
     from .workload import Workload
-
-FORMATS = (".csv", ".parquet", ".json", ".ics")
-TABLES = (".csv", ".parquet", ".json")
 
 
 def write_schedule(schedule: Schedule, load: Workload, path: Path, per: Per = "touch") -> None:

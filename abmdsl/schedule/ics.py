@@ -13,8 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
+from .formats import Per
 from .plan import RACI
 from .workload import UNASSIGNED
 
@@ -22,8 +23,6 @@ if TYPE_CHECKING:
     from .build import Schedule
     from .plan import DatedStage
 
-Per = Literal["touch", "owner-day"]
-PER: tuple[Per, ...] = ("touch", "owner-day")
 PRODID = "-//abmdsl//abm schedule//EN"
 LINE_OCTETS = 75
 
