@@ -1,7 +1,8 @@
 """Writing files so that a reader never sees half of one.
 
 A file is written beside its destination under a temporary name and moved into place in one
-step; an existing file keeps its permissions.
+step; an existing file keeps its permissions, a new one gets those any program would give it
+(0666 less the umask), not the private 0600 of a temporary file.
 """
 
 from __future__ import annotations
@@ -32,9 +33,15 @@ def atomic(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
         newline = None if "b" in mode else ""
         with os.fdopen(handle, mode, encoding=encoding, newline=newline) as stream:
             yield stream
-        if path.exists():
-            os.chmod(temp, stat.S_IMODE(path.stat().st_mode))
+        os.chmod(temp, stat.S_IMODE(path.stat().st_mode) if path.exists() else _new_file_mode())
         os.replace(temp, path)
     finally:
         if os.path.exists(temp):
             os.unlink(temp)
+
+
+def _new_file_mode() -> int:
+    """0666 less the process's umask, which can only be read by setting it (and back)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import stat
 from pathlib import Path
 
 import duckdb
@@ -132,3 +134,20 @@ def test_printed_duckdb_sql_runs_on_a_table_named_accounts(
     # One account alone: its industry group is too small to be a cluster.
     assert (row["tier"], row["demoted_from"]) == ("bulk", "cluster")
     assert str(row["attractiveness"]) == "4.600000"
+
+
+def test_a_new_output_file_gets_the_usual_permissions_not_a_temporary_file_s(
+    tmp_path: Path,
+) -> None:
+    # Written under a temporary name first (0600), then moved into place: the file must still
+    # be readable as any other file the user makes (a report shared, a CI artefact uploaded).
+    mask = os.umask(0o022)
+    try:
+        out = tmp_path / "tiers.csv"
+        assert main(["run", str(PLAYBOOK), "--accounts", str(ACCOUNTS), "-o", str(out)]) == 0
+        assert stat.S_IMODE(out.stat().st_mode) == 0o644
+        out.chmod(0o600)  # an existing file keeps its own
+        assert main(["run", str(PLAYBOOK), "--accounts", str(ACCOUNTS), "-o", str(out)]) == 0
+        assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    finally:
+        os.umask(mask)
