@@ -99,57 +99,51 @@ def run_playbook(
     from ..data import check_unchanged, load_dataset
 
     con = con or connect()
-    if engine is not None and engine.name != "duckdb":
-        return _run_elsewhere(playbook, sources, accounts, contacts, con, engine)
+    elsewhere = engine is not None and engine.name != "duckdb"
     # The accounts are tiered straight from the file when it needs no copy (a Parquet file
     # whose columns have their fields' types): the query reads it as fast as a table.
     report = load_dataset(
         con, accounts, "accounts", playbook.fields.get("accounts", {}), "accounts", copy=False
     )
     data_hash = report.sha256
-    if contacts is None:
-        table = tier_table(playbook, con, "accounts", report.extra_columns)
-    else:
+    query = None
+    if contacts is not None:
         contacts_report = load_dataset(
             con, contacts, "contacts", playbook.fields.get("contacts", {}), "contacts"
         )
         query = tiering_query(playbook, "accounts", report.extra_columns, ordered=False)
         query = _with_contact_counts(playbook, query)
         data_hash = hashlib.sha256((data_hash + contacts_report.sha256).encode()).hexdigest()
+    if elsewhere:
+        assert engine is not None
+        query = query or tiering_query(playbook, "accounts", report.extra_columns, ordered=False)
+        datasets = ["accounts"] if contacts is None else ["accounts", "contacts"]
+        table = _tier_on(engine, con, playbook, query, datasets)
+    elif query is None:
+        table = tier_table(playbook, con, "accounts", report.extra_columns)
+    else:
         table = in_input_order(fetch(con, duckdb_sql(query), narrow_columns(playbook)))
     check_unchanged(accounts, report)
     provenance = Provenance(playbook_hash(sources), data_hash)
     return Run(playbook, table, provenance, list(report.extra_columns), contacts is not None)
 
 
-def _run_elsewhere(
-    playbook: Playbook,
-    sources: dict[str, str],
-    accounts: Source,
-    contacts: Source | None,
-    con: duckdb.DuckDBPyConnection,
+def _tier_on(
     engine: Engine,
-) -> Run:
-    from ..data import load_dataset
+    con: duckdb.DuckDBPyConnection,
+    playbook: Playbook,
+    query: exp.Select,
+    datasets: list[str],
+) -> pa.Table:
+    """``query`` run by ``engine`` on the checked ``datasets`` of ``con``, in input order and
+    with the column types DuckDB gives the same query."""
     from ..engines import conform
 
-    fields = playbook.fields.get("accounts", {})
-    report = load_dataset(con, accounts, "accounts", fields, "accounts")
-    data_hash = report.sha256
-    query = tiering_query(playbook, "accounts", report.extra_columns, ordered=False)
-    engine.put("accounts", con.sql("SELECT * FROM accounts").to_arrow_table())
-    if contacts is not None:
-        contacts_report = load_dataset(
-            con, contacts, "contacts", playbook.fields.get("contacts", {}), "contacts"
-        )
-        query = _with_contact_counts(playbook, query)
-        data_hash = hashlib.sha256((data_hash + contacts_report.sha256).encode()).hexdigest()
-        engine.put("contacts", con.sql("SELECT * FROM contacts").to_arrow_table())
+    for name in datasets:
+        engine.put(name, con.sql(f'SELECT * FROM "{name}"').to_arrow_table())
     # DuckDB plans the same query on no rows: the types every engine's result is given.
     schema = fetch(con, f"{duckdb_sql(query)} LIMIT 0", narrow_columns(playbook)).schema
-    table = in_input_order(conform(engine.query(engine.sql(query)), schema))
-    provenance = Provenance(playbook_hash(sources), data_hash)
-    return Run(playbook, table, provenance, list(report.extra_columns), contacts is not None)
+    return in_input_order(conform(engine.query(engine.sql(query)), schema))
 
 
 def tier_table(
@@ -258,7 +252,7 @@ def compiled_query(playbook: Playbook, table: str, extra_columns: Sequence[str])
     return sql
 
 
-def duckdb_sql(query: exp.Select) -> str:
+def duckdb_sql(query: exp.Expression) -> str:
     """The query as DuckDB SQL, telling DuckDB which CTEs to keep.
 
     DuckDB keeps (materializes) a CTE that several others read, and otherwise merges it into
@@ -271,14 +265,16 @@ def duckdb_sql(query: exp.Select) -> str:
 
     from .names import POPULATION
 
-    for cte in query.find_all(exp.CTE):
+    ctes = list(query.find_all(exp.CTE))
+    before = [cte.args.get("materialized") for cte in ctes]
+    for cte in ctes:
         if cte.alias == POPULATION:
             cte.set("materialized", True)
         elif cte.alias.startswith(STEP):
             cte.set("materialized", False)
     sql = query.sql("duckdb")
-    for cte in query.find_all(exp.CTE):  # leave the tree as it was
-        cte.set("materialized", None)
+    for cte, kept in zip(ctes, before, strict=True):  # leave the tree as it was
+        cte.set("materialized", kept)
     return sql
 
 

@@ -66,9 +66,7 @@ class DuckDBEngine:
     def sql(self, query: exp.Expression) -> str:
         from ..engine.run import duckdb_sql
 
-        if hasattr(query, "ctes"):
-            return duckdb_sql(query)  # type: ignore[arg-type]
-        return query.sql("duckdb")
+        return duckdb_sql(query)
 
     def put(self, name: str, table: pa.Table) -> None:
         self.con.register("__incoming", table)
