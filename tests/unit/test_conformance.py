@@ -154,7 +154,7 @@ def test_tiering_with_ties_agrees_with_the_reference_on_every_engine(engine: Any
     import pyarrow as pa
 
     from abmdsl.engine.tiering import tiering_query
-    from tests.unit.test_differential import SHAPED, TIERED
+    from tests.unit.test_differential import SHAPED, TIERED, tiers_agree
 
     # Equal scores everywhere, so ranks and cluster leaders come down to the keys, which a
     # linguistic collation orders otherwise than bytes: `B` < `_x` < `a-2` < `a1` < `b`.
@@ -169,30 +169,7 @@ def test_tiering_with_ties_agrees_with_the_reference_on_every_engine(engine: Any
     data = pa.Table.from_pylist(rows, schema=schema)
     for playbook in (TIERED, *SHAPED.values()):
         got = _run_on(engine, {"accounts": data}, tiering_query(playbook, "accounts"))
-        _agree_with_the_reference(got, playbook, rows)
-
-
-def _agree_with_the_reference(
-    got: list[dict[str, Any]], playbook: Any, rows: list[dict[str, Any]]
-) -> None:
-    """Every account's tier, cluster, rank, demotion and holdout as the reference gives them
-    (which reads whole numbers as the decimals they are in the language)."""
-    from abmdsl.engine.tiering import OUTPUT_COLUMNS
-    from abmdsl.reference_tiers import assign_tiers
-
-    exact = [
-        {k: Decimal(v) if isinstance(v, int) and k != "__row" else v for k, v in r.items()}
-        for r in rows
-    ]
-    for record, want in zip(got, assign_tiers(playbook, exact), strict=True):
-        assert {n: record[n] for n in OUTPUT_COLUMNS} == {
-            "tier": want.tier,
-            "cluster": want.cluster,
-            "rank": want.rank,
-            "demoted_from": want.demoted_from,
-            "demotion": want.demotion,
-            "holdout": want.holdout,
-        }, record
+        tiers_agree(got, playbook, rows)
 
 
 def _kpi_tables(groups: dict[str, dict[str, list[dict[str, Any]]]]) -> dict[str, Any]:
@@ -296,12 +273,13 @@ def _tiers_agree(engine: Any, playbook: Any, data: list[dict[str, Any]]) -> None
     import pyarrow as pa
 
     from abmdsl.engine.tiering import tiering_query
+    from tests.unit.test_differential import tiers_agree
 
     kinds = [("id", pa.string()), ("fit", pa.int64()), ("reach", pa.int64())]
     schema = pa.schema([*kinds, ("sector", pa.string()), ("__row", pa.int64())])
     table = pa.Table.from_pylist(data, schema=schema)
     got = _run_on(engine, {"accounts": table}, tiering_query(playbook, "accounts"))
-    _agree_with_the_reference(got, playbook, data)
+    tiers_agree(got, playbook, data)
 
 
 def test_generated_tiering_agrees_with_the_reference_on_every_engine(engine: Any) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from decimal import Decimal
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -261,19 +262,17 @@ def _tier_through_sql(playbook: Playbook, data: list[dict[str, object]]) -> list
     return ordered
 
 
-def _agrees_with_the_reference(playbook: Playbook, data: list[dict[str, object]]) -> None:
-    got = _tier_through_sql(playbook, data)
+def tiers_agree(
+    got: list[dict[str, Any]], playbook: Playbook, data: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Assert every account's tier, cluster, rank, demotion and holdout are the reference's;
+    the rows as the reference reads them (whole numbers are the language's decimals)."""
     reference_rows = [
         {k: Decimal(v) if isinstance(v, int) and k != "__row" else v for k, v in row.items()}
         for row in data
     ]
-    expected = assign_tiers(playbook, reference_rows)
-    from abmdsl.reference import AccountEvaluator
-
-    evaluator = AccountEvaluator(playbook)
-    for record, want in zip(got, expected, strict=True):
-        outputs = {n: record[n] for n in OUTPUT_COLUMNS}
-        assert outputs == {
+    for record, want in zip(got, assign_tiers(playbook, reference_rows), strict=True):
+        assert {n: record[n] for n in OUTPUT_COLUMNS} == {
             "tier": want.tier,
             "cluster": want.cluster,
             "rank": want.rank,
@@ -281,6 +280,16 @@ def _agrees_with_the_reference(playbook: Playbook, data: list[dict[str, object]]
             "demotion": want.demotion,
             "holdout": want.holdout,
         }, record
+    return reference_rows
+
+
+def _agrees_with_the_reference(playbook: Playbook, data: list[dict[str, object]]) -> None:
+    from abmdsl.reference import AccountEvaluator
+
+    got = _tier_through_sql(playbook, data)
+    reference_rows = tiers_agree(got, playbook, data)
+    evaluator = AccountEvaluator(playbook)
+    for record in got:
         scores = evaluator.run(reference_rows[record["__row"] - 1])
         for score in playbook.scores.values():
             assert record[score.name] == scores.scores[score.name]
